@@ -1,0 +1,17 @@
+//! ekvsnap runtime: everything that is not generated from `spec/`.
+//!
+//! Data flow (one direction): [`snapshot`] reads framing and entries, [`snapshot::mvcc`]
+//! picks the version a reader would see, [`keys`] (generated from `spec/*.yaml`) routes the
+//! user key to a key family, adapters turn typed records into files through [`output`], and
+//! [`manifest`] / [`checksums`] seal the dump. See `docs/architecture.md`.
+
+pub mod checksums;
+pub mod counters;
+pub mod decode;
+pub mod inspect;
+pub mod json;
+pub mod keys;
+pub mod manifest;
+pub mod options;
+pub mod output;
+pub mod snapshot;
