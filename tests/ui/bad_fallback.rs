@@ -1,0 +1,3 @@
+ekvsnap_spec_macro::check_specs!("tests/ui/specs/bad_fallback.yaml");
+
+fn main() {}
