@@ -1,1 +1,294 @@
-//! TODO(skeleton): module `decode`.
+//! `ekvsnap decode`: snapshot in, logical-backup tree out.
+//!
+//! Order of work: prepare the output root (absent or empty unless forced) → scan, handing
+//! every visible version to its adapter → finalize every adapter in the fixed order, also
+//! after an error → on success only, MANIFEST.json and then CHECKSUMS. A dump without
+//! MANIFEST.json is incomplete, and `verify` says so.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::adapters::{build_adapters, Adapter, AdapterError, AdapterSet, FinalizeContext, Record};
+use crate::checksums;
+use crate::counters::{Counters, EntryClass};
+use crate::keys::AdapterId;
+use crate::manifest::DynamoDbLayout;
+use crate::manifest::{
+    self, Crc32cInfo, Crc32cStatus, FsmHeaderInfo, InputInfo, Manifest, ReadTsInfo,
+    SnapshotIndexSource, Source,
+};
+use crate::options::{AdapterOptions, DynamodbBundleMode};
+use crate::output::OutputTree;
+use crate::scan::{
+    framing_name, scan, ReadTsSource, ScanError, ScanOptions, ScanOutcome, Visit, Visitor,
+};
+use crate::snapshot::input::InputSource;
+use crate::snapshot::{FooterStatus, StreamInfo};
+use crate::warnings::Warnings;
+
+/// Everything `decode` needs besides the input.
+#[derive(Debug, Clone)]
+pub struct DecodeConfig {
+    pub output: PathBuf,
+    pub adapters: AdapterSet,
+    pub adapter_options: AdapterOptions,
+    pub read_ts: Option<u64>,
+    pub cluster_id: Option<String>,
+    pub force: bool,
+    pub verify_crc: bool,
+    /// Shared memory budget for adapter buffers (bytes).
+    pub memory_budget: u64,
+}
+
+/// What a successful decode did.
+#[derive(Debug, Clone)]
+pub struct DecodeReport {
+    pub output: PathBuf,
+    pub input: String,
+    pub stream: StreamInfo,
+    pub footer: FooterStatus,
+    pub read_ts: Option<u64>,
+    pub read_ts_source: ReadTsSource,
+    pub snapshot_index: Option<u64>,
+    pub snapshot_index_source: SnapshotIndexSource,
+    pub counters: Counters,
+    pub warnings: BTreeMap<&'static str, u64>,
+    pub bytes_read: u64,
+    /// Files listed in CHECKSUMS.
+    pub files: usize,
+}
+
+/// Why a decode failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("output {path}: {source}")]
+    Output {
+        path: String,
+        #[source]
+        source: crate::output::TreeError,
+    },
+    #[error("input {input}: {source}")]
+    Input {
+        input: String,
+        #[source]
+        source: crate::snapshot::SnapshotError,
+    },
+    #[error("decode {input}: {source}")]
+    Scan {
+        input: String,
+        #[source]
+        source: ScanError,
+    },
+    #[error("finalize {adapter}: {source}")]
+    Finalize {
+        adapter: &'static str,
+        #[source]
+        source: AdapterError,
+    },
+    #[error("write MANIFEST.json: {0}")]
+    Manifest(#[source] manifest::ManifestError),
+    #[error("write CHECKSUMS: {0}")]
+    Checksums(#[source] checksums::ChecksumsError),
+    #[error("internal error: {0} entries were not counted in exactly one class")]
+    CounterMismatch(u64),
+}
+
+/// Hands each visible version to its adapter.
+struct Dispatcher<'p> {
+    adapters: Vec<Box<dyn Adapter>>,
+    progress: &'p mut dyn FnMut(u64),
+}
+
+impl Visitor for Dispatcher<'_> {
+    fn visit(&mut self, visit: &Visit<'_, '_>) -> Result<(), ScanError> {
+        let (EntryClass::Adapter(id), Some(family)) = (visit.class, visit.family) else {
+            return Ok(());
+        };
+        let adapter = self
+            .adapters
+            .iter_mut()
+            .find(|a| a.id() == id)
+            .expect("an adapter is built for every enabled adapter");
+        let record = Record {
+            user_key: visit.entry.user_key,
+            body: visit.entry.body,
+            commit_ts: visit.entry.commit_ts,
+            expire_at: visit.entry.expire_at,
+        };
+        adapter
+            .handle(family, &record)
+            .map_err(|e| ScanError::Visitor(Box::new(e)))
+    }
+
+    fn progress(&mut self, bytes_read: u64) {
+        (self.progress)(bytes_read);
+    }
+}
+
+/// Runs a decode. `progress` is called with input bytes consumed.
+pub fn decode(
+    input: &InputSource,
+    config: &DecodeConfig,
+    progress: &mut dyn FnMut(u64),
+) -> Result<DecodeReport, DecodeError> {
+    let output_err = |source| DecodeError::Output {
+        path: config.output.display().to_string(),
+        source,
+    };
+    let tree = OutputTree::prepare(&config.output, config.force).map_err(output_err)?;
+    let reader = input.open().map_err(|source| DecodeError::Input {
+        input: input.display.clone(),
+        source,
+    })?;
+
+    let mut dispatcher = Dispatcher {
+        adapters: build_adapters(&config.adapters),
+        progress,
+    };
+    let scanned = scan(
+        reader,
+        &ScanOptions {
+            read_ts: config.read_ts,
+            verify_crc: config.verify_crc,
+            adapters: config.adapters,
+        },
+        &mut dispatcher,
+    );
+
+    // Finalize runs for every adapter, in order, whatever happened (core.md §2.7): buffered
+    // state is flushed and scratch space released. The first error wins.
+    let mut warnings = Warnings::default();
+    let mut first_finalize_error = None;
+    for adapter in dispatcher.adapters.iter_mut() {
+        let mut ctx = FinalizeContext {
+            tree: &tree,
+            warnings: &mut warnings,
+        };
+        if let Err(source) = adapter.finalize(&mut ctx) {
+            first_finalize_error.get_or_insert(DecodeError::Finalize {
+                adapter: adapter.id().name(),
+                source,
+            });
+        }
+    }
+    let outcome = scanned.map_err(|source| DecodeError::Scan {
+        input: input.display.clone(),
+        source,
+    })?;
+    if let Some(err) = first_finalize_error {
+        return Err(err);
+    }
+    if !outcome.counters.check() {
+        return Err(DecodeError::CounterMismatch(outcome.counters.entries));
+    }
+
+    let (snapshot_index, snapshot_index_source) = snapshot_index(input, &outcome);
+    let mut report = DecodeReport {
+        output: config.output.clone(),
+        input: input.display.clone(),
+        stream: outcome.stream,
+        footer: outcome.footer,
+        read_ts: outcome.read_ts,
+        read_ts_source: outcome.read_ts_source,
+        snapshot_index,
+        snapshot_index_source,
+        counters: outcome.counters.clone(),
+        warnings: warnings.counts().clone(),
+        bytes_read: outcome.bytes_read,
+        files: 0,
+    };
+    let manifest = build_manifest(&report, config, std::time::SystemTime::now());
+    manifest::write_manifest(&tree, &manifest).map_err(DecodeError::Manifest)?;
+    report.files = checksums::write_checksums(tree.root()).map_err(DecodeError::Checksums)?;
+    Ok(report)
+}
+
+fn snapshot_index(
+    input: &InputSource,
+    outcome: &ScanOutcome,
+) -> (Option<u64>, SnapshotIndexSource) {
+    if let Some(index) = input.index_from_name {
+        (Some(index), SnapshotIndexSource::FileName)
+    } else if let Some(index) = outcome.operational.applied_index {
+        (Some(index), SnapshotIndexSource::MetaAppliedIndex)
+    } else {
+        (None, SnapshotIndexSource::Unavailable)
+    }
+}
+
+/// MANIFEST.json of a decode: upstream's fields as its decode CLI fills them (core.md §5.1),
+/// then ours (docs/compatibility.md O5).
+fn build_manifest(
+    report: &DecodeReport,
+    config: &DecodeConfig,
+    now: std::time::SystemTime,
+) -> Manifest {
+    let mut m = Manifest::new_phase0(now);
+    m.cluster_id = config.cluster_id.clone().unwrap_or_default().into_bytes();
+    m.snapshot_index = report.snapshot_index.unwrap_or(0);
+    m.last_commit_ts = report.stream.last_commit_ts;
+    let crc = match report.footer {
+        FooterStatus::Verified(v) => Crc32cInfo {
+            status: Crc32cStatus::Verified,
+            value: Some(v),
+        },
+        FooterStatus::Unverified(v) => Crc32cInfo {
+            status: Crc32cStatus::Unverified,
+            value: Some(v),
+        },
+        FooterStatus::Absent => Crc32cInfo {
+            status: Crc32cStatus::Absent,
+            value: None,
+        },
+    };
+    m.source = Some(Source {
+        fsm_path: report.input.clone().into_bytes(),
+        fsm_crc32c: crc.value.map(|v| format!("{v:08x}")).unwrap_or_default(),
+    });
+    for id in config.adapters.iter() {
+        let slot = match id {
+            AdapterId::Dynamodb => &mut m.adapters.dynamodb,
+            AdapterId::S3 => &mut m.adapters.s3,
+            AdapterId::Redis => &mut m.adapters.redis,
+            AdapterId::Sqs => &mut m.adapters.sqs,
+            AdapterId::Internal => continue,
+        };
+        *slot = Some(Default::default());
+    }
+    let o = &config.adapter_options;
+    m.exclusions.include_incomplete_uploads = o.s3.include_incomplete_uploads;
+    m.exclusions.include_orphans = o.s3.include_orphans;
+    m.exclusions.preserve_sqs_visibility = o.sqs.preserve_sqs_visibility;
+    m.exclusions.include_sqs_side_records = o.sqs.include_sqs_side_records;
+    m.exclusions.rename_s3_collisions = o.s3.rename_collisions;
+    m.dynamodb_layout = match o.dynamodb.dynamodb_bundle_mode {
+        DynamodbBundleMode::PerItem => DynamoDbLayout::PerItem,
+        DynamodbBundleMode::Jsonl => DynamoDbLayout::Jsonl,
+    };
+    m.ekvsnap_version = env!("CARGO_PKG_VERSION").to_string();
+    m.input = Some(InputInfo {
+        framing: framing_name(&report.stream).to_string(),
+        fsm_header: report.stream.fsm_header.map(|h| match h.cutover_index {
+            Some(cutover_index) => FsmHeaderInfo::V2 {
+                ceiling_ms: h.ceiling_ms,
+                cutover_index,
+            },
+            None => FsmHeaderInfo::V1 {
+                ceiling_ms: h.ceiling_ms,
+            },
+        }),
+        crc32c: crc,
+    });
+    m.snapshot_index_source = Some(report.snapshot_index_source);
+    m.read_ts = report.read_ts.map(|value| ReadTsInfo {
+        value,
+        source: report.read_ts_source,
+    });
+    m.counters = report
+        .counters
+        .named()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    m
+}
