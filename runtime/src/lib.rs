@@ -19,5 +19,6 @@ pub mod options;
 pub mod output;
 pub mod scan;
 pub mod snapshot;
+pub mod spill;
 pub mod verify;
 pub mod warnings;
