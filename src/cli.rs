@@ -71,6 +71,10 @@ pub struct DecodeArgs {
     /// Memory shared by all adapter buffers before they spill to disk (e.g. 256MiB).
     #[arg(long, default_value = "256MiB")]
     pub memory_budget: String,
+    /// Directory for spill files (default: the output directory's parent; never inside the
+    /// output tree).
+    #[arg(long)]
+    pub scratch_dir: Option<PathBuf>,
     #[command(flatten)]
     pub output_mode: OutputMode,
 }

@@ -112,6 +112,7 @@ fn run_decode(args: DecodeArgs) -> Result<(), Failure> {
         force: args.force,
         verify_crc: !args.no_verify_crc,
         memory_budget,
+        scratch_dir: args.scratch_dir.clone(),
     };
     let bar = progress_bar(args.output_mode, size_hint(&input));
     let mut on_progress = |bytes: u64| {

@@ -258,3 +258,26 @@ fn inspect_reports_families_without_writing() {
     assert!(human.status.success());
     assert!(stderr(&human).contains("per family"));
 }
+
+#[test]
+fn scratch_is_removed_and_never_inside_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d");
+    assert!(decode_demo(&out, &[]).status.success());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("d")],
+        "scratch left behind"
+    );
+
+    let out2 = dir.path().join("e");
+    std::fs::create_dir(&out2).unwrap();
+    let refused = decode_demo(&out2, &["--scratch-dir", out2.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("scratch"), "{}", stderr(&refused));
+    assert!(!out2.join("MANIFEST.json").exists());
+}

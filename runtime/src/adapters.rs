@@ -6,7 +6,9 @@
 //! tree at finalize.
 
 use crate::keys::{AdapterId, Family, KeyError, ValueError};
+use crate::options::AdapterOptions;
 use crate::output::OutputTree;
+use crate::spill::SpillContext;
 use crate::warnings::Warnings;
 
 /// The four real adapters in finalize order (DynamoDB, S3, Redis, SQS; core.md §2.7).
@@ -172,8 +174,13 @@ impl Adapter for UnimplementedAdapter {
     }
 }
 
-/// Builds the adapters of `set`, in finalize order.
-pub fn build_adapters(set: &AdapterSet) -> Vec<Box<dyn Adapter>> {
+/// Builds the adapters of `set`, in finalize order. Each gets its options and the shared
+/// spill context (one memory budget for all of them).
+pub fn build_adapters(
+    set: &AdapterSet,
+    _options: &AdapterOptions,
+    _spill: &SpillContext,
+) -> Vec<Box<dyn Adapter>> {
     set.iter()
         .map(|id| Box::new(UnimplementedAdapter::new(id)) as Box<dyn Adapter>)
         .collect()

@@ -24,6 +24,7 @@ use crate::scan::{
 };
 use crate::snapshot::input::InputSource;
 use crate::snapshot::{FooterStatus, StreamInfo};
+use crate::spill::{MemoryBudget, Scratch, SpillContext, SpillError};
 use crate::warnings::Warnings;
 
 /// Everything `decode` needs besides the input.
@@ -38,6 +39,9 @@ pub struct DecodeConfig {
     pub verify_crc: bool,
     /// Shared memory budget for adapter buffers (bytes).
     pub memory_budget: u64,
+    /// Where adapters spill; default: the output directory's parent (same filesystem as the
+    /// output, so spilled files can be renamed into place). Never inside the output tree.
+    pub scratch_dir: Option<PathBuf>,
 }
 
 /// What a successful decode did.
@@ -85,6 +89,8 @@ pub enum DecodeError {
         #[source]
         source: AdapterError,
     },
+    #[error("scratch: {0}")]
+    Scratch(#[source] SpillError),
     #[error("write MANIFEST.json: {0}")]
     Manifest(#[source] manifest::ManifestError),
     #[error("write CHECKSUMS: {0}")]
@@ -136,13 +142,14 @@ pub fn decode(
         source,
     };
     let tree = OutputTree::prepare(&config.output, config.force).map_err(output_err)?;
+    let spill = spill_context(config)?;
     let reader = input.open().map_err(|source| DecodeError::Input {
         input: input.display.clone(),
         source,
     })?;
 
     let mut dispatcher = Dispatcher {
-        adapters: build_adapters(&config.adapters),
+        adapters: build_adapters(&config.adapters, &config.adapter_options, &spill),
         progress,
     };
     let scanned = scan(
@@ -201,6 +208,30 @@ pub fn decode(
     manifest::write_manifest(&tree, &manifest).map_err(DecodeError::Manifest)?;
     report.files = checksums::write_checksums(tree.root()).map_err(DecodeError::Checksums)?;
     Ok(report)
+}
+
+/// The shared memory budget and a fresh scratch directory (removed when the decode ends).
+fn spill_context(config: &DecodeConfig) -> Result<SpillContext, DecodeError> {
+    let parent = match &config.scratch_dir {
+        Some(dir) => dir.clone(),
+        None => {
+            let absolute = std::path::absolute(&config.output).map_err(|source| {
+                DecodeError::Scratch(SpillError::Io {
+                    op: "resolve",
+                    path: config.output.clone(),
+                    source,
+                })
+            })?;
+            absolute
+                .parent()
+                .map_or_else(|| PathBuf::from("/"), PathBuf::from)
+        }
+    };
+    let scratch = Scratch::new_in(&parent, &config.output).map_err(DecodeError::Scratch)?;
+    Ok(SpillContext::new(
+        MemoryBudget::new(config.memory_budget),
+        scratch,
+    ))
 }
 
 fn snapshot_index(

@@ -22,6 +22,7 @@ fn config(out: &Path) -> DecodeConfig {
         force: false,
         verify_crc: true,
         memory_budget: 1 << 20,
+        scratch_dir: None,
     }
 }
 
