@@ -2,37 +2,21 @@
 //! (`OUT_DIR/families.rs`), and, for the parser tests, the key parsers of the codegen
 //! fixtures (`OUT_DIR/fixture_keys.rs`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use ekvsnap_codegen::build_script::{exit_on_errors, watch_spec_dir};
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
     let spec_dir = manifest.join("../spec");
     let fixture_dir = manifest.join("../codegen/tests/fixtures/valid");
-    watch(&spec_dir);
-    watch(&fixture_dir);
+    watch_spec_dir(&spec_dir);
+    watch_spec_dir(&fixture_dir);
 
-    let result =
+    exit_on_errors(
         ekvsnap_codegen::generate_runtime(&spec_dir, &out.join("families.rs")).and_then(|()| {
             ekvsnap_codegen::generate_key_parsers(&fixture_dir, &out.join("fixture_keys.rs"))
-        });
-    if let Err(errors) = result {
-        for e in &errors {
-            println!("cargo:warning={e}");
-        }
-        panic!("{}", ekvsnap_codegen::join_errors(&errors));
-    }
-}
-
-/// Re-run when the directory (a file added or removed) or any YAML file in it changes.
-fn watch(dir: &Path) {
-    println!("cargo:rerun-if-changed={}", dir.display());
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "yaml") {
-                println!("cargo:rerun-if-changed={}", path.display());
-            }
-        }
-    }
+        }),
+    );
 }

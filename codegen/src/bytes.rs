@@ -1,5 +1,5 @@
-//! Byte strings written in specs (`prefix`, `when`, `separator`, `magic`) and byte sizes
-//! (`default: 64MiB`).
+//! Byte strings written in specs (`prefix`, `when`, `separator`, `magic`). Byte sizes
+//! (`default: 64MiB`) are in [`crate::byte_size`].
 
 /// Decodes a spec byte string: printable ASCII stands for itself, `\xHH` for one byte and `\\`
 /// for a backslash; no other escape exists.
@@ -62,38 +62,6 @@ pub fn show_bytes(bytes: &[u8]) -> String {
     s
 }
 
-/// Parses a byte size: a decimal number with an optional unit `B`, `KiB`, `MiB`, `GiB` or
-/// `TiB` (case-insensitive). The runtime's `options::parse_byte_size` follows the same rules;
-/// the generator needs its own copy because the runtime is built after it.
-pub fn parse_byte_size(text: &str) -> Result<u64, String> {
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(digits_end);
-    if digits.is_empty() {
-        return Err(format!(
-            "`{text}` is not a byte size (e.g. 4096, 64KiB, 64MiB, 1GiB)"
-        ));
-    }
-    let shift = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "kib" => 10,
-        "mib" => 20,
-        "gib" => 30,
-        "tib" => 40,
-        _ => {
-            return Err(format!(
-                "`{text}`: unknown unit `{unit}` (use B, KiB, MiB, GiB or TiB)"
-            ))
-        }
-    };
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(1u64 << shift))
-        .ok_or_else(|| format!("`{text}` does not fit in 64 bits"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,19 +81,5 @@ mod tests {
         assert!(decode_bytes("a\\").is_err());
         assert!(decode_bytes("é€").unwrap_err().contains("U+20AC"));
         assert_eq!(show_bytes(b"\x00SQ\\\x01"), r"\x00SQ\\\x01");
-    }
-
-    #[test]
-    fn parses_byte_sizes() {
-        assert_eq!(parse_byte_size("123").unwrap(), 123);
-        assert_eq!(parse_byte_size("64KiB").unwrap(), 64 << 10);
-        assert_eq!(parse_byte_size("64MiB").unwrap(), 64 << 20);
-        assert_eq!(parse_byte_size("1GiB").unwrap(), 1 << 30);
-        assert_eq!(parse_byte_size("2tib").unwrap(), 2 << 40);
-        assert!(parse_byte_size("").is_err());
-        assert!(parse_byte_size("MiB").is_err());
-        assert!(parse_byte_size("1.5GiB").is_err());
-        assert!(parse_byte_size("64MB").is_err());
-        assert!(parse_byte_size("99999999999TiB").is_err());
     }
 }

@@ -5,8 +5,11 @@
 //! `emit_cli` (→ tokens) → `format` (→ text).
 //!
 //! Entry points: [`generate_runtime`] (runtime `build.rs`), [`generate_cli`] (root `build.rs`),
-//! [`check_specs`] (the `check_specs!` macro) and [`generate_key_parsers`] (parser tests).
+//! [`check_specs`] (the `check_specs!` macro) and [`generate_key_parsers`] (parser tests);
+//! [`build_script`] holds the helpers both build scripts share.
 
+pub mod build_script;
+pub mod byte_size;
 pub mod bytes;
 pub mod emit_cli;
 pub mod emit_runtime;

@@ -453,7 +453,8 @@ impl Manifest {
     }
 
     /// Structural validation (§5.4), in upstream's order. Every failure is
-    /// [`ManifestError::Invalid`] (a too-new version included).
+    /// [`ManifestError::Invalid`] (a too-new version included). Run by the writer before
+    /// rendering and by the reader after converting the decoded document.
     pub fn validate(&self) -> Result<(), ManifestError> {
         if self.format_version == 0 {
             return Err(invalid("format_version is zero"));
@@ -1019,7 +1020,7 @@ fn probe_format_version(doc: &JsonValue) -> Result<(), ManifestError> {
 /// Step 7: the four required exclusion flags must be present (exact key) and non-null.
 fn check_exclusion_flags_present(doc: &JsonValue) -> Result<(), ManifestError> {
     let Some(excl) = doc.get_exact("exclusions") else {
-        return Ok(()); // reported as "exclusions section missing" by validation
+        return Ok(()); // reported as "exclusions section missing" by step 8
     };
     match excl {
         JsonValue::Null | JsonValue::Object(_) => {}
@@ -1161,44 +1162,18 @@ pub fn read_manifest(payload: &[u8]) -> Result<Manifest, ManifestError> {
     let g = dec_manifest(members).map_err(invalid)?;
     // Step 7: required exclusion flags.
     check_exclusion_flags_present(&doc)?;
-    // Step 8: structural validation in upstream order.
+    // Step 8: structural validation. The conversion into `Manifest` checks only what its
+    // typed fields cannot hold (an unknown phase or layout, a missing section); everything
+    // else is `Manifest::validate`, shared with the writer.
     // (format_version was range-checked by the probe, which decodes the same members.)
     let phase =
         Phase::parse(&g.phase).ok_or_else(|| invalid(format!("unknown phase {:?}", g.phase)))?;
-    if g.wall_time_iso.is_empty() {
-        return Err(invalid("wall_time_iso missing"));
-    }
-    if !is_go_rfc3339(&g.wall_time_iso) {
-        return Err(invalid(format!(
-            "wall_time_iso unparseable: {:?}",
-            g.wall_time_iso
-        )));
-    }
     let adapters = g
         .adapters
         .ok_or_else(|| invalid("adapters section missing"))?;
     let exclusions = g
         .exclusions
         .ok_or_else(|| invalid("exclusions section missing"))?;
-    let required = [
-        ("checksum_algorithm", &g.checksum_algorithm),
-        ("checksum_format", &g.checksum_format),
-        ("encoded_filename_charset", &g.encoded_filename_charset),
-    ];
-    for (name, value) in required {
-        if value.is_empty() {
-            return Err(invalid(format!("{name} missing")));
-        }
-    }
-    if g.key_segment_max_bytes == 0 {
-        return Err(invalid("key_segment_max_bytes is zero"));
-    }
-    if g.s3_meta_suffix.is_empty() {
-        return Err(invalid("s3_meta_suffix missing"));
-    }
-    if g.s3_collision_strategy.is_empty() {
-        return Err(invalid("s3_collision_strategy missing"));
-    }
     let dynamodb_layout = DynamoDbLayout::parse(&g.dynamodb_layout).ok_or_else(|| {
         invalid(format!(
             "dynamodb_layout {:?} unsupported",
@@ -1230,7 +1205,6 @@ pub fn read_manifest(payload: &[u8]) -> Result<Manifest, ManifestError> {
         read_ts: None,
         counters: Vec::new(),
     };
-    // Phase-specific rules (and the rest of the shared validation).
     m.validate()?;
     decode_extensions(&doc, &mut m)?;
     Ok(m)

@@ -1,5 +1,6 @@
 //! Adapter options: the structs are generated from the `options` of `spec/*.yaml` (see
-//! `docs/spec-language.md`); the flag metadata types and the byte-size parser are hand-written.
+//! `docs/spec-language.md`); the flag metadata types are hand-written; the byte-size parser
+//! is shared with the generator (`codegen/src/byte_size.rs`).
 
 pub use crate::keys::adapter_options::*;
 
@@ -29,63 +30,18 @@ pub enum OptionKind {
     U64,
 }
 
-/// Parses a byte size: decimal digits with an optional unit `B`, `KiB`, `MiB`, `GiB` or `TiB`
-/// (case-insensitive, no space): `123`, `64KiB`, `64MiB`, `1GiB`. Fractions are not accepted.
-pub fn parse_byte_size(text: &str) -> Result<u64, String> {
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(digits_end);
-    if digits.is_empty() {
-        return Err(format!(
-            "`{text}` is not a byte size (e.g. 4096, 64KiB, 64MiB, 1GiB)"
-        ));
-    }
-    let shift = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "kib" => 10,
-        "mib" => 20,
-        "gib" => 30,
-        "tib" => 40,
-        _ => {
-            return Err(format!(
-                "`{text}`: unknown unit `{unit}` (use B, KiB, MiB, GiB or TiB)"
-            ))
-        }
-    };
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(1u64 << shift))
-        .ok_or_else(|| format!("`{text}` does not fit in 64 bits"))
-}
+// The byte-size parser is shared with the generator, which validates the byte-size defaults
+// of the specs at build time, while the CLI parses byte-size flags at run time: one source of
+// truth for both. The runtime cannot depend on `ekvsnap-codegen` (syn, quote and serde_yaml;
+// and it is only a build-dependency), so the dependency-free file is compiled in here too.
+#[path = "../../codegen/src/byte_size.rs"]
+mod byte_size;
+
+pub use byte_size::parse_byte_size;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn byte_sizes() {
-        assert_eq!(parse_byte_size("123"), Ok(123));
-        assert_eq!(parse_byte_size("0"), Ok(0));
-        assert_eq!(parse_byte_size("64KiB"), Ok(64 << 10));
-        assert_eq!(parse_byte_size("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_byte_size("1GiB"), Ok(1 << 30));
-        assert_eq!(parse_byte_size("1gib"), Ok(1 << 30));
-        assert_eq!(parse_byte_size("3TiB"), Ok(3 << 40));
-        assert_eq!(parse_byte_size("12B"), Ok(12));
-        for bad in [
-            "",
-            "MiB",
-            "1.5GiB",
-            "64MB",
-            "64 MiB",
-            "-1",
-            "99999999999TiB",
-        ] {
-            assert!(parse_byte_size(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn defaults_match_the_flag_table() {

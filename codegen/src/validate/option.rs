@@ -1,7 +1,7 @@
 //! Checks of `options:` (adapter CLI flags).
 
 use super::{check_doc_line, At};
-use crate::bytes::parse_byte_size;
+use crate::byte_size::parse_byte_size;
 use crate::error::SpecError;
 use crate::ir;
 use crate::load::scalar_text;

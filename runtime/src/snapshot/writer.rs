@@ -48,6 +48,33 @@ fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
 
+/// The flags byte of an MVCC version: `0x01` (tombstone) or `0x00` (live).
+fn mvcc_flags(tombstone: bool) -> u8 {
+    if tombstone {
+        FLAG_TOMBSTONE
+    } else {
+        0
+    }
+}
+
+/// The encoded key and value lengths of an MVCC version (`user_key ‖ ts`, `flags ‖ expire_at
+/// ‖ body`), or an error if either would exceed the reader's limits.
+fn check_mvcc_sizes(user_key: &[u8], body: &[u8]) -> io::Result<(u64, u64)> {
+    let key_len = user_key.len() as u64 + 8;
+    let val_len = body.len() as u64 + 9;
+    if key_len > MAX_ENCODED_KEY_SIZE {
+        return Err(invalid(format!(
+            "encoded key of {key_len} bytes exceeds the limit of {MAX_ENCODED_KEY_SIZE}"
+        )));
+    }
+    if val_len > MAX_ENCODED_VALUE_SIZE {
+        return Err(invalid(format!(
+            "encoded value of {val_len} bytes exceeds the limit of {MAX_ENCODED_VALUE_SIZE}"
+        )));
+    }
+    Ok((key_len, val_len))
+}
+
 /// Writes a snapshot entry by entry, keeping a CRC-32C of everything written.
 pub struct SnapshotWriter<W: Write> {
     inner: W,
@@ -123,8 +150,7 @@ impl<W: Write> SnapshotWriter<W> {
         expire_at: u64,
         body: &[u8],
     ) -> io::Result<()> {
-        let flags = if tombstone { FLAG_TOMBSTONE } else { 0 };
-        self.put_mvcc_flags(user_key, commit_ts, flags, expire_at, body)
+        self.put_mvcc_flags(user_key, commit_ts, mvcc_flags(tombstone), expire_at, body)
     }
 
     /// An MVCC version with an arbitrary flags byte. Fails (nothing written) if the encoded
@@ -137,18 +163,7 @@ impl<W: Write> SnapshotWriter<W> {
         expire_at: u64,
         body: &[u8],
     ) -> io::Result<()> {
-        let key_len = user_key.len() as u64 + 8;
-        let val_len = body.len() as u64 + 9;
-        if key_len > MAX_ENCODED_KEY_SIZE {
-            return Err(invalid(format!(
-                "encoded key of {key_len} bytes exceeds the limit of {MAX_ENCODED_KEY_SIZE}"
-            )));
-        }
-        if val_len > MAX_ENCODED_VALUE_SIZE {
-            return Err(invalid(format!(
-                "encoded value of {val_len} bytes exceeds the limit of {MAX_ENCODED_VALUE_SIZE}"
-            )));
-        }
+        let (key_len, val_len) = check_mvcc_sizes(user_key, body)?;
         self.emit(&key_len.to_le_bytes())?;
         self.emit(user_key)?;
         self.emit(&(!commit_ts).to_be_bytes())?;
@@ -244,8 +259,7 @@ impl SortedSnapshotBuilder {
         expire_at: u64,
         body: &[u8],
     ) -> io::Result<()> {
-        let flags = if tombstone { FLAG_TOMBSTONE } else { 0 };
-        self.put_mvcc_flags(user_key, commit_ts, flags, expire_at, body)
+        self.put_mvcc_flags(user_key, commit_ts, mvcc_flags(tombstone), expire_at, body)
     }
 
     /// See [`SnapshotWriter::put_mvcc_flags`].
@@ -257,18 +271,7 @@ impl SortedSnapshotBuilder {
         expire_at: u64,
         body: &[u8],
     ) -> io::Result<()> {
-        if user_key.len() as u64 + 8 > MAX_ENCODED_KEY_SIZE {
-            return Err(invalid(format!(
-                "user key of {} bytes exceeds the limit",
-                user_key.len()
-            )));
-        }
-        if body.len() as u64 + 9 > MAX_ENCODED_VALUE_SIZE {
-            return Err(invalid(format!(
-                "value body of {} bytes exceeds the limit",
-                body.len()
-            )));
-        }
+        check_mvcc_sizes(user_key, body)?;
         self.put_raw(
             encode_mvcc_key(user_key, commit_ts),
             encode_mvcc_value(flags, expire_at, body),
