@@ -61,8 +61,8 @@ pub struct DecodeArgs {
     /// Cluster id recorded in MANIFEST.json.
     #[arg(long)]
     pub cluster_id: Option<String>,
-    /// Write into a non-empty output directory (files already there are kept and listed in
-    /// CHECKSUMS).
+    /// Replace an earlier dump in --output (complete or interrupted): its MANIFEST.json,
+    /// CHECKSUMS and adapter trees are deleted first. Anything else there is refused.
     #[arg(long)]
     pub force: bool,
     /// Do not verify the CRC32C footer of node files.

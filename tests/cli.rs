@@ -99,7 +99,7 @@ fn verify_accepts_a_dump_and_rejects_tampering_and_incomplete_dumps() {
 }
 
 #[test]
-fn non_empty_output_needs_force() {
+fn non_empty_output_needs_force_and_force_only_replaces_a_dump() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("stray.txt"), b"x").unwrap();
     let refused = decode_demo(dir.path(), &[]);
@@ -107,7 +107,15 @@ fn non_empty_output_needs_force() {
     let msg = stderr(&refused);
     assert_eq!(msg.lines().count(), 1, "one line: {msg}");
     assert!(msg.starts_with("ekvsnap: "));
-    assert!(decode_demo(dir.path(), &["--force"]).status.success());
+    let still_refused = decode_demo(dir.path(), &["--force"]);
+    assert_eq!(still_refused.status.code(), Some(1));
+    assert!(stderr(&still_refused).contains("stray.txt"));
+    assert!(dir.path().join("stray.txt").exists());
+
+    let out = dir.path().join("dump");
+    assert!(decode_demo(&out, &[]).status.success());
+    assert!(decode_demo(&out, &["--force"]).status.success());
+    assert_eq!(run(&["verify", out.to_str().unwrap()]).status.code(), Some(0));
 }
 
 #[test]

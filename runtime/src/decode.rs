@@ -6,7 +6,7 @@
 //! MANIFEST.json is incomplete, and `verify` says so.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::adapters::{build_adapters, Adapter, AdapterError, AdapterSet, FinalizeContext, Record};
 use crate::checksums;
@@ -89,6 +89,17 @@ pub enum DecodeError {
         #[source]
         source: AdapterError,
     },
+    #[error(
+        "--force: {path} holds `{entry}`, which is not part of an ekvsnap dump; refusing to \
+         delete it (use an empty directory)"
+    )]
+    NotADump { path: String, entry: String },
+    #[error("--force: cannot remove {path}: {source}")]
+    Clear {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("scratch: {0}")]
     Scratch(#[source] SpillError),
     #[error("write MANIFEST.json: {0}")]
@@ -123,7 +134,10 @@ impl Visitor for Dispatcher<'_> {
         };
         adapter
             .handle(family, &record)
-            .map_err(|e| ScanError::Visitor(Box::new(e)))
+            .map_err(|source| ScanError::Adapter {
+                adapter: id.name(),
+                source,
+            })
     }
 
     fn progress(&mut self, bytes_read: u64) {
@@ -137,11 +151,30 @@ pub fn decode(
     config: &DecodeConfig,
     progress: &mut dyn FnMut(u64),
 ) -> Result<DecodeReport, DecodeError> {
+    decode_with(
+        input,
+        config,
+        |spill| build_adapters(&config.adapters, &config.adapter_options, spill),
+        progress,
+    )
+}
+
+/// [`decode`] with the adapters made by `make_adapters` (one per enabled adapter, in
+/// finalize order) instead of the built-in ones.
+pub fn decode_with(
+    input: &InputSource,
+    config: &DecodeConfig,
+    make_adapters: impl FnOnce(&SpillContext) -> Vec<Box<dyn Adapter>>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<DecodeReport, DecodeError> {
     let output_err = |source| DecodeError::Output {
         path: config.output.display().to_string(),
         source,
     };
-    let tree = OutputTree::prepare(&config.output, config.force).map_err(output_err)?;
+    if config.force {
+        clear_previous_dump(&config.output)?;
+    }
+    let tree = OutputTree::prepare(&config.output, false).map_err(output_err)?;
     let spill = spill_context(config)?;
     let reader = input.open().map_err(|source| DecodeError::Input {
         input: input.display.clone(),
@@ -149,7 +182,7 @@ pub fn decode(
     })?;
 
     let mut dispatcher = Dispatcher {
-        adapters: build_adapters(&config.adapters, &config.adapter_options, &spill),
+        adapters: make_adapters(&spill),
         progress,
     };
     let scanned = scan(
@@ -234,11 +267,64 @@ fn spill_context(config: &DecodeConfig) -> Result<SpillContext, DecodeError> {
     ))
 }
 
+/// Top-level names a dump may hold: what `--force` is allowed to remove.
+const DUMP_TOP_LEVEL: [&str; 6] = [
+    "MANIFEST.json",
+    "CHECKSUMS",
+    "dynamodb",
+    "s3",
+    "redis",
+    "sqs",
+];
+
+/// `--force`: empties an output directory that holds an earlier dump (complete or not), so
+/// the new dump contains only what this run writes. Anything else in the directory is
+/// refused, so a mistyped `--output` cannot wipe unrelated files. MANIFEST.json and CHECKSUMS
+/// go first: if the removal is interrupted, what is left is recognisably incomplete.
+fn clear_previous_dump(output: &Path) -> Result<(), DecodeError> {
+    let io_err = |path: &Path, source| DecodeError::Clear {
+        path: path.display().to_string(),
+        source,
+    };
+    let entries = match std::fs::read_dir(output) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err(output, e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let name = entry.map_err(|e| io_err(output, e))?.file_name();
+        match name.to_str() {
+            Some(n) if DUMP_TOP_LEVEL.contains(&n) => names.push(n.to_string()),
+            _ => {
+                return Err(DecodeError::NotADump {
+                    path: output.display().to_string(),
+                    entry: name.to_string_lossy().into_owned(),
+                })
+            }
+        }
+    }
+    // Seal files first, then the adapter trees (symlinks are removed, never followed).
+    names.sort_by_key(|n| !(n == "MANIFEST.json" || n == "CHECKSUMS"));
+    for name in names {
+        let path = output.join(&name);
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| io_err(&path, e))?;
+        let removed = if meta.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|e| io_err(&path, e))?;
+    }
+    Ok(())
+}
+
 fn snapshot_index(
     input: &InputSource,
     outcome: &ScanOutcome,
 ) -> (Option<u64>, SnapshotIndexSource) {
-    if let Some(index) = input.index_from_name {
+    // Index 0 is no snapshot a node writes: such a name carries no index.
+    if let Some(index) = input.index_from_name.filter(|i| *i != 0) {
         (Some(index), SnapshotIndexSource::FileName)
     } else if let Some(index) = outcome.operational.applied_index {
         (Some(index), SnapshotIndexSource::MetaAppliedIndex)
@@ -322,4 +408,168 @@ fn build_manifest(
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::keys::Family;
+    use crate::snapshot::writer::{SnapshotWriter, WriterFraming};
+
+    /// Records what the pipeline asked of it; can fail at finalize.
+    struct Probe {
+        id: AdapterId,
+        log: Rc<RefCell<Vec<String>>>,
+        fail_finalize: bool,
+    }
+
+    impl Adapter for Probe {
+        fn id(&self) -> AdapterId {
+            self.id
+        }
+        fn handle(&mut self, family: Family, record: &Record<'_>) -> Result<(), AdapterError> {
+            let key = String::from_utf8_lossy(record.user_key);
+            self.log
+                .borrow_mut()
+                .push(format!("handle {} {key}", family.info().name));
+            Ok(())
+        }
+        fn finalize(&mut self, _ctx: &mut FinalizeContext<'_>) -> Result<(), AdapterError> {
+            self.log
+                .borrow_mut()
+                .push(format!("finalize {}", self.id.name()));
+            if self.fail_finalize {
+                return Err(AdapterError::Invalid {
+                    adapter: self.id.name(),
+                    message: "probe failure".into(),
+                });
+            }
+            Ok(())
+        }
+    }
+
+    fn config(out: &Path) -> DecodeConfig {
+        DecodeConfig {
+            output: out.to_path_buf(),
+            adapters: AdapterSet::all(),
+            adapter_options: AdapterOptions::default(),
+            read_ts: None,
+            cluster_id: None,
+            force: false,
+            verify_crc: true,
+            memory_budget: 1 << 20,
+            scratch_dir: None,
+        }
+    }
+
+    fn probes(log: &Rc<RefCell<Vec<String>>>, failing: &[AdapterId]) -> Vec<Box<dyn Adapter>> {
+        crate::adapters::ADAPTERS
+            .iter()
+            .map(|id| {
+                Box::new(Probe {
+                    id: *id,
+                    log: log.clone(),
+                    fail_finalize: failing.contains(id),
+                }) as Box<dyn Adapter>
+            })
+            .collect()
+    }
+
+    fn write(dir: &Path, truncate: bool) -> InputSource {
+        let mut w = SnapshotWriter::new(Vec::new(), WriterFraming::Bare, 5).unwrap();
+        w.put_mvcc(b"!redis|str|a", 1, false, 0, b"\xff\x01\x00v")
+            .unwrap();
+        w.put_mvcc(b"!sqs|queue|gen|cQ", 1, false, 0, b"1").unwrap();
+        if truncate {
+            w.write_raw_bytes(&[9, 0, 0]).unwrap();
+        }
+        let path = dir.join("in.bin");
+        std::fs::write(&path, w.finish().unwrap()).unwrap();
+        InputSource::file(path)
+    }
+
+    // Upstream TestDecodeSnapshot_FinalizeRunsOnTruncatedStream (core.md §9.2, §2.7).
+    #[test]
+    fn finalize_runs_for_every_adapter_after_a_read_error_and_the_read_error_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = write(dir.path(), true);
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let out = dir.path().join("out");
+        let err = decode_with(
+            &input,
+            &config(&out),
+            |_| probes(&log, &[AdapterId::S3]),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(matches!(err, DecodeError::Scan { .. }), "{err}");
+        assert_eq!(
+            *log.borrow(),
+            vec![
+                "handle string !redis|str|a",
+                "handle queue_gen !sqs|queue|gen|cQ",
+                "finalize dynamodb",
+                "finalize s3",
+                "finalize redis",
+                "finalize sqs",
+            ]
+        );
+        assert!(!out.join("MANIFEST.json").exists());
+    }
+
+    #[test]
+    fn first_finalize_error_is_returned_after_all_adapters_ran() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = write(dir.path(), false);
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let out = dir.path().join("out");
+        let err = decode_with(
+            &input,
+            &config(&out),
+            |_| probes(&log, &[AdapterId::Redis, AdapterId::Sqs]),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        match err {
+            DecodeError::Finalize { adapter, .. } => assert_eq!(adapter, "redis"),
+            other => panic!("unexpected {other}"),
+        }
+        assert_eq!(
+            log.borrow()
+                .iter()
+                .filter(|l| l.starts_with("finalize"))
+                .count(),
+            4
+        );
+        assert!(!out.join("MANIFEST.json").exists());
+    }
+
+    #[test]
+    fn disabled_adapters_get_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = write(dir.path(), false);
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut cfg = config(&dir.path().join("out"));
+        cfg.adapters = AdapterSet::parse("sqs").unwrap();
+        let report = decode_with(
+            &input,
+            &cfg,
+            |_| {
+                probes(&log, &[])
+                    .into_iter()
+                    .filter(|a| a.id() == AdapterId::Sqs)
+                    .collect()
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(report.counters.adapter_disabled, 1);
+        assert_eq!(
+            *log.borrow(),
+            vec!["handle queue_gen !sqs|queue|gen|cQ", "finalize sqs"]
+        );
+    }
 }

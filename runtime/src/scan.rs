@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use crate::adapters::AdapterSet;
+use crate::adapters::{AdapterError, AdapterSet};
 use crate::counters::{Counters, EntryClass};
 use crate::keys::{route, AdapterId, Family, HandlerClass};
 pub use crate::manifest::ReadTsSource;
@@ -91,8 +91,17 @@ pub enum ScanError {
          that state cannot be reconstructed"
     )]
     ReadTsBelowRetention { read_ts: u64, min_retained: u64 },
-    #[error("{0}")]
-    Visitor(Box<dyn std::error::Error + Send + Sync>),
+    #[error(
+        "--read-ts {read_ts} is after the snapshot's lastCommitTS {last_commit_ts}: the \
+         snapshot cannot show a later state"
+    )]
+    ReadTsAfterSnapshot { read_ts: u64, last_commit_ts: u64 },
+    #[error("{adapter}: {source}")]
+    Adapter {
+        adapter: &'static str,
+        #[source]
+        source: AdapterError,
+    },
 }
 
 /// One MVCC version as the visitor sees it.
@@ -146,6 +155,15 @@ pub fn scan<R: Read>(
         },
     )?;
     let last_commit_ts = reader.info().last_commit_ts;
+    if let Some(ts) = options.read_ts {
+        // Refused before any entry is read, so nothing has been handed to an adapter.
+        if last_commit_ts != 0 && ts > last_commit_ts {
+            return Err(ScanError::ReadTsAfterSnapshot {
+                read_ts: ts,
+                last_commit_ts,
+            });
+        }
+    }
     let (read_ts, read_ts_source) = match options.read_ts {
         Some(ts) => (Some(ts), ReadTsSource::Flag),
         None if last_commit_ts != 0 => (Some(last_commit_ts), ReadTsSource::LastCommitTs),

@@ -291,15 +291,54 @@ fn truncated_stream_fails_without_manifest() {
 }
 
 #[test]
-fn output_must_be_empty_unless_forced() {
+fn output_must_be_empty_unless_forced_and_force_replaces_only_a_dump() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_snapshot(dir.path(), "s.fsm", 1, &SortedSnapshotBuilder::new());
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("old.txt"), b"x").unwrap();
     assert!(run(&path, &config(&out)).is_err());
+    // Even with --force, a file that is not part of a dump is never deleted.
     let mut cfg = config(&out);
     cfg.force = true;
+    let err = run(&path, &cfg).unwrap_err();
+    assert!(matches!(err, DecodeError::NotADump { .. }), "{err}");
+    assert!(out.join("old.txt").exists());
+
+    // An earlier (here: failed, half-written) dump is replaced: its files do not survive
+    // into the new dump and are not checksummed.
+    std::fs::remove_file(out.join("old.txt")).unwrap();
+    std::fs::create_dir_all(out.join("redis/db_0/strings")).unwrap();
+    std::fs::write(out.join("redis/db_0/strings/deleted-key.bin"), b"stale").unwrap();
+    std::fs::write(out.join("MANIFEST.json"), b"{}").unwrap();
+    std::fs::write(out.join("CHECKSUMS"), b"").unwrap();
     let report = run(&path, &cfg).unwrap();
-    assert_eq!(report.files, 2, "old.txt and MANIFEST.json are listed");
+    assert_eq!(report.files, 1, "only the new MANIFEST.json is listed");
+    assert!(!out.join("redis").exists());
+    let listed = std::fs::read_to_string(out.join("CHECKSUMS")).unwrap();
+    assert!(!listed.contains("deleted-key"));
+}
+
+#[test]
+fn read_ts_after_the_snapshot_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = SortedSnapshotBuilder::new();
+    b.put_mvcc(b"!redis|str|k", 10, false, 0, b"\xff\x01\x00v").unwrap();
+    let path = write_snapshot(dir.path(), "s.fsm", 100, &b);
+    let mut cfg = config(&dir.path().join("out"));
+    cfg.read_ts = Some(101);
+    let err = run(&path, &cfg).unwrap_err();
+    assert!(err.to_string().contains("after the snapshot's lastCommitTS"), "{err}");
+    assert!(!dir.path().join("out/MANIFEST.json").exists());
+}
+
+#[test]
+fn index_zero_in_a_file_name_falls_back_to_the_meta_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = SortedSnapshotBuilder::new();
+    b.put_operational(&OperationalRow::AppliedIndex(77)).unwrap();
+    let path = write_snapshot(dir.path(), "0000000000000000.fsm", 1, &b);
+    let report = run(&path, &config(&dir.path().join("out"))).unwrap();
+    assert_eq!(report.snapshot_index, Some(77));
+    assert_eq!(report.snapshot_index_source, SnapshotIndexSource::MetaAppliedIndex);
 }
