@@ -12,7 +12,7 @@ pub const EXIT_CODES: &str = "\
 Exit status:
   0  success
   1  the command failed (input, snapshot format, adapter or output error); one line on stderr
-  2  command-line usage error
+  2  command-line usage error (unknown flag or bad flag value)
   3  verify: the dump is incomplete or does not match its CHECKSUMS";
 
 #[derive(Debug, Parser)]

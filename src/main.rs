@@ -30,6 +30,14 @@ impl Failure {
             code: 1,
         }
     }
+
+    /// A flag value that does not parse: a usage error (exit status 2), like clap's own.
+    fn usage(message: impl ToString) -> Self {
+        Failure {
+            message: message.to_string(),
+            code: 2,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -98,10 +106,11 @@ fn open_input(input: &str) -> Result<InputSource, Failure> {
 }
 
 fn run_decode(args: DecodeArgs) -> Result<(), Failure> {
-    let adapters = AdapterSet::parse(&args.adapter).map_err(Failure::new)?;
-    let adapter_options = args.adapter_args.to_options().map_err(Failure::new)?;
+    let adapters =
+        AdapterSet::parse(&args.adapter).map_err(|e| Failure::usage(format!("--adapter: {e}")))?;
+    let adapter_options = args.adapter_args.to_options().map_err(Failure::usage)?;
     let memory_budget = parse_byte_size(&args.memory_budget)
-        .map_err(|e| Failure::new(format!("--memory-budget: {e}")))?;
+        .map_err(|e| Failure::usage(format!("--memory-budget: {e}")))?;
     let input = open_input(&args.input)?;
     let config = DecodeConfig {
         output: args.output.clone(),

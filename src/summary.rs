@@ -8,15 +8,31 @@ use serde_json::{json, Value};
 
 use crate::cli::OutputMode;
 
-fn emit(mode: OutputMode, value: Value, human: impl FnOnce() -> String) {
+/// Where the human text goes: a run summary is commentary (stderr); a report that is the
+/// command's product (`inspect`, `verify`) goes to stdout.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    Stderr,
+    Stdout,
+}
+
+fn emit(mode: OutputMode, channel: Channel, value: Value, human: impl FnOnce() -> String) {
     if mode.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&value).expect("summary serialises")
         );
     } else if !mode.quiet {
-        eprint!("{}", human());
+        match channel {
+            Channel::Stderr => eprint!("{}", human()),
+            Channel::Stdout => print!("{}", human()),
+        }
     }
+}
+
+/// `Some(n)` as `n`, `None` as `none`.
+fn opt(value: Option<u64>) -> String {
+    value.map_or_else(|| "none".to_string(), |v| v.to_string())
 }
 
 pub fn print_decode(r: &DecodeReport, mode: OutputMode) {
@@ -42,7 +58,7 @@ pub fn print_decode(r: &DecodeReport, mode: OutputMode) {
         "warnings": r.warnings,
         "files": r.files,
     });
-    emit(mode, value, || {
+    emit(mode, Channel::Stderr, value, || {
         let mut s = format!(
             "decoded {} -> {}\n  input: {}, CRC32C {}, {} bytes\n",
             r.input,
@@ -53,9 +69,9 @@ pub fn print_decode(r: &DecodeReport, mode: OutputMode) {
         );
         s += &format!(
             "  read ts: {} ({}); snapshot index: {} ({})\n",
-            r.read_ts.map_or("none".into(), |t| t.to_string()),
+            opt(r.read_ts),
             r.read_ts_source.as_str(),
-            r.snapshot_index.map_or("none".into(), |i| i.to_string()),
+            opt(r.snapshot_index),
             r.snapshot_index_source.as_str()
         );
         s += "  entries:";
@@ -84,7 +100,7 @@ fn stats_line(name: &str, f: &FamilyStats) -> String {
 
 pub fn print_inspect(r: &InspectReport, mode: OutputMode) {
     let value = serde_json::to_value(r).expect("inspect report serialises");
-    emit(mode, value, || {
+    emit(mode, Channel::Stdout, value, || {
         let mut s = format!("{}: {}, CRC32C {}\n", r.input, r.framing, r.crc32c);
         if let Some(h) = &r.fsm_header {
             s += &format!(
@@ -98,13 +114,13 @@ pub fn print_inspect(r: &InspectReport, mode: OutputMode) {
         s += &format!(
             "  last commit ts {}; read ts {} ({})\n",
             r.last_commit_ts,
-            r.read_ts.map_or("none".into(), |t| t.to_string()),
+            opt(r.read_ts),
             r.read_ts_source
         );
         let o = &r.operational;
         s += &format!(
-            "  operational rows: applied_index={:?} min_retained_ts={:?} pending_min_retained_ts={:?} encryption_writers={}\n",
-            o.applied_index, o.min_retained_ts, o.pending_min_retained_ts, o.encryption_writers
+            "  operational rows: applied_index={} min_retained_ts={} pending_min_retained_ts={} encryption_writers={}\n",
+            opt(o.applied_index), opt(o.min_retained_ts), opt(o.pending_min_retained_ts), o.encryption_writers
         );
         s += "  entries:";
         for (name, n) in &r.counters {
@@ -133,7 +149,7 @@ pub fn print_verify(r: &VerifyReport, mode: OutputMode) {
         "files_verified": r.files_verified,
         "status": "ok",
     });
-    emit(mode, value, || {
+    emit(mode, Channel::Stdout, value, || {
         format!(
             "{}: ok (MANIFEST format_version {}, {} files match CHECKSUMS)\n",
             r.dir.display(),

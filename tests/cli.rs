@@ -115,7 +115,10 @@ fn non_empty_output_needs_force_and_force_only_replaces_a_dump() {
     let out = dir.path().join("dump");
     assert!(decode_demo(&out, &[]).status.success());
     assert!(decode_demo(&out, &["--force"]).status.success());
-    assert_eq!(run(&["verify", out.to_str().unwrap()]).status.code(), Some(0));
+    assert_eq!(
+        run(&["verify", out.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -125,14 +128,21 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn bad_adapter_list_is_one_line_exit_1() {
+fn bad_flag_values_are_one_line_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = decode_demo(&dir.path().join("d"), &["--adapter", "redis,bogus"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1);
     assert!(stderr(&out).contains("bogus: unknown adapter name"));
     let none = decode_demo(&dir.path().join("e"), &["--adapter", " ,,"]);
-    assert_eq!(none.status.code(), Some(1));
+    assert_eq!(none.status.code(), Some(2));
     assert!(stderr(&none).contains("zero adapters"));
+    let budget = decode_demo(&dir.path().join("f"), &["--memory-budget", "lots"]);
+    assert_eq!(budget.status.code(), Some(2));
+    assert!(stderr(&budget).contains("--memory-budget"));
+    let size = decode_demo(&dir.path().join("g"), &["--dynamodb-bundle-size", "1.5GiB"]);
+    assert_eq!(size.status.code(), Some(2));
+    assert!(!dir.path().join("d").exists() && !dir.path().join("g").exists());
 }
 
 #[test]
@@ -264,7 +274,11 @@ fn inspect_reports_families_without_writing() {
     assert!(strings["largest_keys"].as_array().unwrap().len() <= 5);
     let human = run(&["inspect", demo().to_str().unwrap()]);
     assert!(human.status.success());
-    assert!(stderr(&human).contains("per family"));
+    // The report is the command's output: stdout, readable values.
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(text.contains("per family"), "{text}");
+    assert!(text.contains("applied_index=42"), "{text}");
+    assert!(!text.contains("Some("), "{text}");
 }
 
 #[test]
@@ -288,4 +302,33 @@ fn scratch_is_removed_and_never_inside_the_output() {
     assert_eq!(refused.status.code(), Some(1));
     assert!(stderr(&refused).contains("scratch"), "{}", stderr(&refused));
     assert!(!out2.join("MANIFEST.json").exists());
+}
+
+/// Every flag of the hand-written CLI is reserved in the generator, so a spec option can never
+/// take it (the generator's list and the CLI cannot drift apart).
+#[test]
+fn core_flags_are_reserved_in_the_generator() {
+    let generated: Vec<&str> = ekvsnap_runtime::options::OPTION_FLAGS
+        .iter()
+        .map(|o| o.flag)
+        .collect();
+    let mut seen = 0;
+    for command in ["decode", "inspect", "verify"] {
+        let help = run(&[command, "--help"]);
+        let text = String::from_utf8(help.stdout).unwrap();
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+            let Some(flag) = word.strip_prefix("--") else {
+                continue;
+            };
+            if flag.is_empty() || generated.contains(&flag) {
+                continue;
+            }
+            seen += 1;
+            assert!(
+                ekvsnap_codegen::CORE_FLAGS.contains(&flag),
+                "`--{flag}` of `ekvsnap {command}` is not in codegen's CORE_FLAGS"
+            );
+        }
+    }
+    assert!(seen > 10, "help text parsed ({seen} core flags seen)");
 }

@@ -9,6 +9,9 @@
 //! [`build_script`] holds the helpers both build scripts share.
 
 pub mod build_script;
+
+/// Flags of the hand-written CLI, which no spec option may take (tested against the CLI).
+pub use validate::option::CORE_FLAGS;
 pub mod byte_size;
 pub mod bytes;
 pub mod emit_cli;

@@ -3,7 +3,7 @@
 
 mod key;
 mod names;
-mod option;
+pub mod option;
 mod output;
 
 use std::collections::{BTreeMap, HashMap};

@@ -6,6 +6,7 @@
 //! MANIFEST.json is incomplete, and `verify` says so.
 
 use std::collections::BTreeMap;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::adapters::{build_adapters, Adapter, AdapterError, AdapterSet, FinalizeContext, Record};
@@ -14,8 +15,7 @@ use crate::counters::{Counters, EntryClass};
 use crate::keys::AdapterId;
 use crate::manifest::DynamoDbLayout;
 use crate::manifest::{
-    self, Crc32cInfo, Crc32cStatus, FsmHeaderInfo, InputInfo, Manifest, ReadTsInfo,
-    SnapshotIndexSource, Source,
+    self, FsmHeaderInfo, InputInfo, Manifest, ReadTsInfo, SnapshotIndexSource, Source,
 };
 use crate::options::{AdapterOptions, DynamodbBundleMode};
 use crate::output::OutputTree;
@@ -23,7 +23,7 @@ use crate::scan::{
     framing_name, scan, ReadTsSource, ScanError, ScanOptions, ScanOutcome, Visit, Visitor,
 };
 use crate::snapshot::input::InputSource;
-use crate::snapshot::{FooterStatus, StreamInfo};
+use crate::snapshot::{FooterStatus, FsmHeader, StreamInfo};
 use crate::spill::{MemoryBudget, Scratch, SpillContext, SpillError};
 use crate::warnings::Warnings;
 
@@ -237,7 +237,7 @@ pub fn decode_with(
         bytes_read: outcome.bytes_read,
         files: 0,
     };
-    let manifest = build_manifest(&report, config, std::time::SystemTime::now());
+    let manifest = build_manifest(&report, input, config, std::time::SystemTime::now());
     manifest::write_manifest(&tree, &manifest).map_err(DecodeError::Manifest)?;
     report.files = checksums::write_checksums(tree.root()).map_err(DecodeError::Checksums)?;
     Ok(report)
@@ -337,6 +337,7 @@ fn snapshot_index(
 /// then ours (docs/compatibility.md O5).
 fn build_manifest(
     report: &DecodeReport,
+    input: &InputSource,
     config: &DecodeConfig,
     now: std::time::SystemTime,
 ) -> Manifest {
@@ -344,23 +345,18 @@ fn build_manifest(
     m.cluster_id = config.cluster_id.clone().unwrap_or_default().into_bytes();
     m.snapshot_index = report.snapshot_index.unwrap_or(0);
     m.last_commit_ts = report.stream.last_commit_ts;
-    let crc = match report.footer {
-        FooterStatus::Verified(v) => Crc32cInfo {
-            status: Crc32cStatus::Verified,
-            value: Some(v),
-        },
-        FooterStatus::Unverified(v) => Crc32cInfo {
-            status: Crc32cStatus::Unverified,
-            value: Some(v),
-        },
-        FooterStatus::Absent => Crc32cInfo {
-            status: Crc32cStatus::Absent,
-            value: None,
-        },
-    };
+    let crc = report.footer;
     m.source = Some(Source {
-        fsm_path: report.input.clone().into_bytes(),
-        fsm_crc32c: crc.value.map(|v| format!("{v:08x}")).unwrap_or_default(),
+        // The file actually read (for a directory input: the snapshot chosen in it), byte
+        // for byte; `-` for standard input.
+        fsm_path: match &input.path {
+            Some(path) => path.as_os_str().as_bytes().to_vec(),
+            None => b"-".to_vec(),
+        },
+        fsm_crc32c: match crc {
+            FooterStatus::Verified(v) | FooterStatus::Unverified(v) => format!("{v:08x}"),
+            FooterStatus::Absent => String::new(),
+        },
     });
     for id in config.adapters.iter() {
         let slot = match id {
@@ -385,20 +381,22 @@ fn build_manifest(
     m.ekvsnap_version = env!("CARGO_PKG_VERSION").to_string();
     m.input = Some(InputInfo {
         framing: framing_name(&report.stream).to_string(),
-        fsm_header: report.stream.fsm_header.map(|h| match h.cutover_index {
-            Some(cutover_index) => FsmHeaderInfo::V2 {
-                ceiling_ms: h.ceiling_ms,
+        fsm_header: report.stream.fsm_header.map(|h| match h {
+            FsmHeader::V1 { ceiling_ms } => FsmHeaderInfo::V1 { ceiling_ms },
+            FsmHeader::V2 {
+                ceiling_ms,
                 cutover_index,
-            },
-            None => FsmHeaderInfo::V1 {
-                ceiling_ms: h.ceiling_ms,
+                ..
+            } => FsmHeaderInfo::V2 {
+                ceiling_ms,
+                cutover_index,
             },
         }),
         crc32c: crc,
     });
     m.snapshot_index_source = Some(report.snapshot_index_source);
-    m.read_ts = report.read_ts.map(|value| ReadTsInfo {
-        value,
+    m.read_ts = Some(ReadTsInfo {
+        value: report.read_ts,
         source: report.read_ts_source,
     });
     m.counters = report

@@ -210,9 +210,9 @@ pub fn inspect(
         input: input.display.clone(),
         framing: framing_name(&outcome.stream).to_string(),
         fsm_header: outcome.stream.fsm_header.map(|h| HeaderInfo {
-            version: h.version,
-            ceiling_ms: h.ceiling_ms,
-            cutover_index: h.cutover_index,
+            version: h.version(),
+            ceiling_ms: h.ceiling_ms(),
+            cutover_index: h.cutover_index(),
         }),
         crc32c: describe_footer(outcome.footer),
         last_commit_ts: outcome.stream.last_commit_ts,

@@ -152,39 +152,10 @@ pub enum FsmHeaderInfo {
     V2 { ceiling_ms: u64, cutover_index: u64 },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Crc32cStatus {
-    Verified,
-    Unverified,
-    Absent,
-}
-
-impl Crc32cStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Crc32cStatus::Verified => "verified",
-            Crc32cStatus::Unverified => "unverified",
-            Crc32cStatus::Absent => "absent",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "verified" => Some(Crc32cStatus::Verified),
-            "unverified" => Some(Crc32cStatus::Unverified),
-            "absent" => Some(Crc32cStatus::Absent),
-            _ => None,
-        }
-    }
-}
-
-/// ekvsnap extension `input.crc32c`: `{"status": …, "value": "<8 lower hex>"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Crc32cInfo {
-    pub status: Crc32cStatus,
-    /// Omitted when `None`.
-    pub value: Option<u32>,
-}
+/// ekvsnap extension `input.crc32c`: `{"status": "verified"|"unverified", "value": "<8 lower
+/// hex>"}` or `{"status": "absent"}`: the reader's footer state, so a "verified" status
+/// without a value cannot be represented.
+pub use crate::snapshot::FooterStatus as Crc32cInfo;
 
 /// ekvsnap extension `input`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,7 +229,8 @@ impl ReadTsSource {
 /// ekvsnap extension `read_ts`: `{"value": …, "source": …}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadTsInfo {
-    pub value: u64,
+    /// Absent when no read timestamp applied (lastCommitTS unknown, no `--read-ts`).
+    pub value: Option<u64>,
     pub source: ReadTsSource,
 }
 
@@ -622,8 +594,13 @@ impl Manifest {
                 w.end_object();
             }
             w.key("crc32c").begin_object();
-            w.key("status").str(input.crc32c.status.as_str());
-            if let Some(v) = input.crc32c.value {
+            let (status, value) = match input.crc32c {
+                Crc32cInfo::Verified(v) => ("verified", Some(v)),
+                Crc32cInfo::Unverified(v) => ("unverified", Some(v)),
+                Crc32cInfo::Absent => ("absent", None),
+            };
+            w.key("status").str(status);
+            if let Some(v) = value {
                 w.key("value").str(&format!("{v:08x}"));
             }
             w.end_object();
@@ -634,7 +611,9 @@ impl Manifest {
         }
         if let Some(rt) = &self.read_ts {
             w.key("read_ts").begin_object();
-            w.key("value").u64(rt.value);
+            if let Some(value) = rt.value {
+                w.key("value").u64(value);
+            }
             w.key("source").str(rt.source.as_str());
             w.end_object();
         }
@@ -1071,14 +1050,34 @@ fn ext_member<'a>(doc: &'a JsonValue, key: &str) -> Option<&'a JsonValue> {
     doc.get_exact(key).filter(|v| !v.is_null())
 }
 
-fn decode_extensions(doc: &JsonValue, m: &mut Manifest) -> Result<(), ManifestError> {
-    if let Some(v) = ext_member(doc, "ekvsnap_version") {
-        m.ekvsnap_version = v
+/// Reads ekvsnap's extension fields. They are informative: a field whose shape this version
+/// does not know (a newer ekvsnap may add values) is skipped, never a reason to reject a
+/// manifest that upstream's reader accepts ("newer minor allowed").
+fn decode_extensions(doc: &JsonValue, m: &mut Manifest) {
+    if let Ok(version) = decode_ekvsnap_version(doc) {
+        m.ekvsnap_version = version;
+    }
+    m.input = decode_input(doc).ok().flatten();
+    m.snapshot_index_source = decode_snapshot_index_source(doc).ok().flatten();
+    m.read_ts = decode_read_ts(doc).ok().flatten();
+    m.counters = decode_counters(doc).unwrap_or_default();
+}
+
+fn decode_ekvsnap_version(doc: &JsonValue) -> Result<String, ManifestError> {
+    Ok(match ext_member(doc, "ekvsnap_version") {
+        None => String::new(),
+        Some(v) => v
             .as_str()
             .ok_or_else(|| ext_err("ekvsnap_version", "not a string"))?
-            .to_owned();
-    }
-    if let Some(input) = ext_member(doc, "input") {
+            .to_owned(),
+    })
+}
+
+fn decode_input(doc: &JsonValue) -> Result<Option<InputInfo>, ManifestError> {
+    let Some(input) = ext_member(doc, "input") else {
+        return Ok(None);
+    };
+    {
         if input.as_object().is_none() {
             return Err(ext_err("input", "not an object"));
         }
@@ -1103,8 +1102,7 @@ fn decode_extensions(doc: &JsonValue, m: &mut Manifest) -> Result<(), ManifestEr
             .get_exact("crc32c")
             .filter(|c| c.as_object().is_some())
             .ok_or_else(|| ext_err("input.crc32c", "missing or not an object"))?;
-        let status = Crc32cStatus::parse(ext_str(crc, "input.crc32c", "status")?)
-            .ok_or_else(|| ext_err("input.crc32c.status", "unknown value"))?;
+        let status = ext_str(crc, "input.crc32c", "status")?;
         let value = match ext_member(crc, "value") {
             None => None,
             Some(JsonValue::String(s))
@@ -1114,26 +1112,55 @@ fn decode_extensions(doc: &JsonValue, m: &mut Manifest) -> Result<(), ManifestEr
             }
             Some(_) => return Err(ext_err("input.crc32c.value", "not 8 lower-case hex digits")),
         };
-        m.input = Some(InputInfo {
+        let crc32c = match (status, value) {
+            ("verified", Some(v)) => Crc32cInfo::Verified(v),
+            ("unverified", Some(v)) => Crc32cInfo::Unverified(v),
+            ("absent", None) => Crc32cInfo::Absent,
+            _ => {
+                return Err(ext_err(
+                    "input.crc32c",
+                    "unknown status or status/value mismatch",
+                ))
+            }
+        };
+        Ok(Some(InputInfo {
             framing,
             fsm_header,
-            crc32c: Crc32cInfo { status, value },
-        });
+            crc32c,
+        }))
     }
-    if let Some(v) = ext_member(doc, "snapshot_index_source") {
-        m.snapshot_index_source = Some(
-            v.as_str()
-                .and_then(SnapshotIndexSource::parse)
-                .ok_or_else(|| ext_err("snapshot_index_source", "unknown value"))?,
-        );
-    }
-    if let Some(v) = ext_member(doc, "read_ts") {
-        let value = ext_u64(v, "read_ts", "value")?;
-        let source = ReadTsSource::parse(ext_str(v, "read_ts", "source")?)
-            .ok_or_else(|| ext_err("read_ts.source", "unknown value"))?;
-        m.read_ts = Some(ReadTsInfo { value, source });
-    }
-    if let Some(v) = ext_member(doc, "counters") {
+}
+
+fn decode_snapshot_index_source(
+    doc: &JsonValue,
+) -> Result<Option<SnapshotIndexSource>, ManifestError> {
+    let Some(v) = ext_member(doc, "snapshot_index_source") else {
+        return Ok(None);
+    };
+    v.as_str()
+        .and_then(SnapshotIndexSource::parse)
+        .map(Some)
+        .ok_or_else(|| ext_err("snapshot_index_source", "unknown value"))
+}
+
+fn decode_read_ts(doc: &JsonValue) -> Result<Option<ReadTsInfo>, ManifestError> {
+    let Some(v) = ext_member(doc, "read_ts") else {
+        return Ok(None);
+    };
+    let value = match ext_member(v, "value") {
+        None => None,
+        Some(_) => Some(ext_u64(v, "read_ts", "value")?),
+    };
+    let source = ReadTsSource::parse(ext_str(v, "read_ts", "source")?)
+        .ok_or_else(|| ext_err("read_ts.source", "unknown value"))?;
+    Ok(Some(ReadTsInfo { value, source }))
+}
+
+fn decode_counters(doc: &JsonValue) -> Result<Vec<(String, u64)>, ManifestError> {
+    let Some(v) = ext_member(doc, "counters") else {
+        return Ok(Vec::new());
+    };
+    {
         let members = v
             .as_object()
             .ok_or_else(|| ext_err("counters", "not an object"))?;
@@ -1146,9 +1173,8 @@ fn decode_extensions(doc: &JsonValue, m: &mut Manifest) -> Result<(), ManifestEr
             .ok_or_else(|| ext_err(&format!("counters.{name}"), "not a u64"))?;
             counters.push((name.clone(), n));
         }
-        m.counters = counters;
+        Ok(counters)
     }
-    Ok(())
 }
 
 /// Upstream `ReadManifest` (§5.3 + §5.4), plus ekvsnap's extension fields.
@@ -1206,7 +1232,7 @@ pub fn read_manifest(payload: &[u8]) -> Result<Manifest, ManifestError> {
         counters: Vec::new(),
     };
     m.validate()?;
-    decode_extensions(&doc, &mut m)?;
+    decode_extensions(&doc, &mut m);
     Ok(m)
 }
 
@@ -1762,14 +1788,11 @@ mod tests {
                 ceiling_ms: 1_777_477_331_094,
                 cutover_index: 99,
             }),
-            crc32c: Crc32cInfo {
-                status: Crc32cStatus::Verified,
-                value: Some(0x0a1b_2c3d),
-            },
+            crc32c: Crc32cInfo::Verified(0x0a1b_2c3d),
         });
         m.snapshot_index_source = Some(SnapshotIndexSource::MetaAppliedIndex);
         m.read_ts = Some(ReadTsInfo {
-            value: 42,
+            value: Some(42),
             source: ReadTsSource::LastCommitTs,
         });
         m.counters = vec![
@@ -1822,14 +1845,11 @@ mod tests {
         v1.input = Some(InputInfo {
             framing: "stdin".into(),
             fsm_header: Some(FsmHeaderInfo::V1 { ceiling_ms: 7 }),
-            crc32c: Crc32cInfo {
-                status: Crc32cStatus::Absent,
-                value: None,
-            },
+            crc32c: Crc32cInfo::Absent,
         });
         v1.snapshot_index_source = Some(SnapshotIndexSource::Unavailable);
         v1.read_ts = Some(ReadTsInfo {
-            value: 0,
+            value: None,
             source: ReadTsSource::Unknown,
         });
         let text = String::from_utf8(v1.to_json().unwrap()).unwrap();
@@ -1839,23 +1859,54 @@ mod tests {
     }
 
     #[test]
-    fn malformed_extensions_are_invalid() {
+    fn unknown_extension_shapes_are_skipped_not_rejected() {
+        // A newer ekvsnap may add values to its own fields; the manifest stays readable (the
+        // version gate is format_version alone) and only the field not understood is dropped.
         let base = String::from_utf8(with_extensions().to_json().unwrap()).unwrap();
-        for (from, to) in [
-            ("\"framing\": \"node-v2\"", "\"framing\": 2"),
-            ("\"version\": 2", "\"version\": 3"),
-            ("\"status\": \"verified\"", "\"status\": \"ok\""),
-            ("\"value\": \"0a1b2c3d\"", "\"value\": \"0A1B2C3D\""),
-            ("\"source\": \"last-commit-ts\"", "\"source\": \"x\""),
-            ("\"total\": 5", "\"total\": -5"),
+        let cases: [(&str, &str, fn(&Manifest) -> bool); 7] = [
+            ("\"framing\": \"node-v2\"", "\"framing\": 2", |m| {
+                m.input.is_none()
+            }),
+            ("\"version\": 2", "\"version\": 3", |m| m.input.is_none()),
+            ("\"status\": \"verified\"", "\"status\": \"ok\"", |m| {
+                m.input.is_none()
+            }),
+            ("\"value\": \"0a1b2c3d\"", "\"value\": \"0A1B2C3D\"", |m| {
+                m.input.is_none()
+            }),
+            ("\"source\": \"last-commit-ts\"", "\"source\": \"x\"", |m| {
+                m.read_ts.is_none()
+            }),
+            ("\"total\": 5", "\"total\": -5", |m| m.counters.is_empty()),
             (
                 "\"snapshot_index_source\": \"meta-applied-index\"",
                 "\"snapshot_index_source\": 1",
+                |m| m.snapshot_index_source.is_none(),
             ),
-        ] {
+        ];
+        let full = read_str(&base).unwrap();
+        for (from, to, dropped) in cases {
             assert!(base.contains(from), "{from}");
-            assert!(is_invalid(read_str(&base.replacen(from, to, 1))), "{to}");
+            let m = read_str(&base.replacen(from, to, 1)).unwrap();
+            assert!(dropped(&m), "{to}: field kept");
+            assert!(!dropped(&full), "{from}: field missing in the original");
+            assert_eq!(m.format_version, 1);
         }
+    }
+
+    #[test]
+    fn read_ts_without_value_round_trips() {
+        let mut m = with_extensions();
+        m.read_ts = Some(ReadTsInfo {
+            value: None,
+            source: ReadTsSource::Unknown,
+        });
+        let text = String::from_utf8(m.to_json().unwrap()).unwrap();
+        assert!(
+            text.contains("\"read_ts\": {\n    \"source\": \"unknown\"\n  }"),
+            "{text}"
+        );
+        assert_eq!(read_str(&text).unwrap(), m);
     }
 
     #[test]

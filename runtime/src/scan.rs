@@ -12,8 +12,8 @@ use crate::keys::{route, AdapterId, Family, HandlerClass};
 pub use crate::manifest::ReadTsSource;
 use crate::snapshot::mvcc::{Verdict, VersionResolver};
 use crate::snapshot::{
-    Entry, FooterStatus, Framing, MvccEntry, OperationalRow, ReaderOptions, SnapshotError,
-    SnapshotReader, StreamInfo,
+    Entry, FooterStatus, Framing, FsmHeader, MvccEntry, OperationalRow, ReaderOptions,
+    SnapshotError, SnapshotReader, StreamInfo,
 };
 
 /// Name of the input framing, as MANIFEST.json and summaries show it.
@@ -21,8 +21,12 @@ pub fn framing_name(stream: &StreamInfo) -> &'static str {
     match stream.framing {
         Framing::BareStream => "bare-stream",
         Framing::NodeFile { header: None } => "node-headerless",
-        Framing::NodeFile { header: Some(h) } if h.version == 1 => "node-v1",
-        Framing::NodeFile { header: Some(_) } => "node-v2",
+        Framing::NodeFile {
+            header: Some(FsmHeader::V1 { .. }),
+        } => "node-v1",
+        Framing::NodeFile {
+            header: Some(FsmHeader::V2 { .. }),
+        } => "node-v2",
     }
 }
 

@@ -271,6 +271,10 @@ fn unknown_last_commit_ts_reads_newest_versions_without_expiry() {
         only(&report.counters),
         vec![("superseded", 1), ("redis", 1)]
     );
+    let manifest = read_manifest_file(&dir.path().join("out/MANIFEST.json")).unwrap();
+    let read_ts = manifest.read_ts.expect("read_ts recorded");
+    assert_eq!(read_ts.value, None);
+    assert_eq!(read_ts.source, ReadTsSource::Unknown);
 }
 
 #[test]
@@ -323,12 +327,17 @@ fn output_must_be_empty_unless_forced_and_force_replaces_only_a_dump() {
 fn read_ts_after_the_snapshot_is_refused_before_reading() {
     let dir = tempfile::tempdir().unwrap();
     let mut b = SortedSnapshotBuilder::new();
-    b.put_mvcc(b"!redis|str|k", 10, false, 0, b"\xff\x01\x00v").unwrap();
+    b.put_mvcc(b"!redis|str|k", 10, false, 0, b"\xff\x01\x00v")
+        .unwrap();
     let path = write_snapshot(dir.path(), "s.fsm", 100, &b);
     let mut cfg = config(&dir.path().join("out"));
     cfg.read_ts = Some(101);
     let err = run(&path, &cfg).unwrap_err();
-    assert!(err.to_string().contains("after the snapshot's lastCommitTS"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("after the snapshot's lastCommitTS"),
+        "{err}"
+    );
     assert!(!dir.path().join("out/MANIFEST.json").exists());
 }
 
@@ -336,9 +345,13 @@ fn read_ts_after_the_snapshot_is_refused_before_reading() {
 fn index_zero_in_a_file_name_falls_back_to_the_meta_row() {
     let dir = tempfile::tempdir().unwrap();
     let mut b = SortedSnapshotBuilder::new();
-    b.put_operational(&OperationalRow::AppliedIndex(77)).unwrap();
+    b.put_operational(&OperationalRow::AppliedIndex(77))
+        .unwrap();
     let path = write_snapshot(dir.path(), "0000000000000000.fsm", 1, &b);
     let report = run(&path, &config(&dir.path().join("out"))).unwrap();
     assert_eq!(report.snapshot_index, Some(77));
-    assert_eq!(report.snapshot_index_source, SnapshotIndexSource::MetaAppliedIndex);
+    assert_eq!(
+        report.snapshot_index_source,
+        SnapshotIndexSource::MetaAppliedIndex
+    );
 }

@@ -27,25 +27,57 @@ pub const FSM_V2_MAX_PAYLOAD: u16 = 1024;
 /// Size of the CRC-32C footer.
 pub const FOOTER_LEN: usize = 4;
 
-/// The optional header a node writes before the store stream.
+/// The optional header a node writes before the store stream. One variant per version, so
+/// a v1 header can never carry v2 fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FsmHeader {
-    /// 1 (`EKVTHLC1`) or 2 (`EKVTHLC2`).
-    pub version: u8,
-    /// HLC physical ceiling in Unix milliseconds.
-    pub ceiling_ms: u64,
-    /// Raft cutover index (v2 only).
-    pub cutover_index: Option<u64>,
-    /// Number of extension bytes skipped after the v2 payload (`P - 16`; 0 for v1).
-    pub extension_len: u16,
+pub enum FsmHeader {
+    /// `EKVTHLC1` + u64be HLC ceiling.
+    V1 {
+        /// HLC physical ceiling in Unix milliseconds.
+        ceiling_ms: u64,
+    },
+    /// `EKVTHLC2` + u16be P + u64be ceiling + u64be cutover index + (P − 16) extension bytes.
+    V2 {
+        /// HLC physical ceiling in Unix milliseconds.
+        ceiling_ms: u64,
+        /// Raft cutover index.
+        cutover_index: u64,
+        /// Number of extension bytes skipped after the payload (`P - 16`).
+        extension_len: u16,
+    },
 }
 
 impl FsmHeader {
+    /// 1 or 2.
+    pub fn version(&self) -> u8 {
+        match self {
+            FsmHeader::V1 { .. } => 1,
+            FsmHeader::V2 { .. } => 2,
+        }
+    }
+
+    /// HLC physical ceiling in Unix milliseconds.
+    pub fn ceiling_ms(&self) -> u64 {
+        match *self {
+            FsmHeader::V1 { ceiling_ms } | FsmHeader::V2 { ceiling_ms, .. } => ceiling_ms,
+        }
+    }
+
+    /// The raft cutover index (v2 only).
+    pub fn cutover_index(&self) -> Option<u64> {
+        match *self {
+            FsmHeader::V1 { .. } => None,
+            FsmHeader::V2 { cutover_index, .. } => Some(cutover_index),
+        }
+    }
+
     /// Bytes this header occupies in the file (16 for v1, 10 + P for v2).
     pub fn encoded_len(&self) -> u64 {
-        match self.version {
-            1 => 16,
-            _ => 10 + u64::from(FSM_V2_MIN_PAYLOAD) + u64::from(self.extension_len),
+        match *self {
+            FsmHeader::V1 { .. } => 16,
+            FsmHeader::V2 { extension_len, .. } => {
+                10 + u64::from(FSM_V2_MIN_PAYLOAD) + u64::from(extension_len)
+            }
         }
     }
 }

@@ -96,11 +96,8 @@ impl<R: Read> SnapshotReader<R> {
             MAGIC_PEBBLE => None,
             MAGIC_FSM_V1 => {
                 let ceiling = read_header_array::<8, R>(&mut src)?;
-                Some(FsmHeader {
-                    version: 1,
+                Some(FsmHeader::V1 {
                     ceiling_ms: u64::from_be_bytes(ceiling),
-                    cutover_index: None,
-                    extension_len: 0,
                 })
             }
             MAGIC_FSM_V2 => {
@@ -117,10 +114,9 @@ impl<R: Read> SnapshotReader<R> {
                         input_len: src.consumed(),
                     });
                 }
-                Some(FsmHeader {
-                    version: 2,
+                Some(FsmHeader::V2 {
                     ceiling_ms: u64::from_be_bytes(ceiling),
-                    cutover_index: Some(u64::from_be_bytes(cutover)),
+                    cutover_index: u64::from_be_bytes(cutover),
                     extension_len,
                 })
             }

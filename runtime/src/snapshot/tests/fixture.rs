@@ -164,11 +164,8 @@ fn check(file: &str, expect_header: Option<FsmHeader>, expect_footer: Option<u32
 
 #[test]
 fn fixture_node_file() {
-    let header = FsmHeader {
-        version: 1,
+    let header = FsmHeader::V1 {
         ceiling_ms: 1_780_000_003_000,
-        cutover_index: None,
-        extension_len: 0,
     };
     check("000000000000006d.fsm", Some(header), Some(0xf8e5_da5b));
 }

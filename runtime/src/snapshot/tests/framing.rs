@@ -75,11 +75,8 @@ fn node_file_v1() {
     assert_eq!(&bytes[..8], b"EKVTHLC1");
     assert_eq!(&bytes[16..24], b"EKVPBBL1");
     let r = read_all(&bytes).unwrap();
-    let h = FsmHeader {
-        version: 1,
+    let h = FsmHeader::V1 {
         ceiling_ms: 1_780_000_003_000,
-        cutover_index: None,
-        extension_len: 0,
     };
     assert_eq!(h.encoded_len(), 16);
     assert_eq!(r.info.fsm_header, Some(h));
@@ -108,10 +105,9 @@ fn node_file_v2_with_extension_bytes() {
             16 + ext_len
         );
         let r = read_all(&bytes).unwrap();
-        let h = FsmHeader {
-            version: 2,
+        let h = FsmHeader::V2 {
             ceiling_ms: 1234,
-            cutover_index: Some(99),
+            cutover_index: 99,
             extension_len: ext_len as u16,
         };
         assert_eq!(h.encoded_len(), 26 + ext_len as u64);
