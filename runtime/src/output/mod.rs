@@ -5,6 +5,7 @@
 //! * [`path`] — [`SafeName`] and [`RelPath`]: paths that cannot leave the output root.
 //! * [`tree`] — [`OutputTree`]: the only way to create directories and files.
 //! * [`keymap`] — `KEYMAP.jsonl` writer and reader.
+//! * [`template`] — `output:` path templates of `spec/*.yaml` rendered into [`RelPath`]s.
 //!
 //! JSON rendering lives in [`crate::json`]; `MANIFEST.json` in [`crate::manifest`];
 //! `CHECKSUMS` in [`crate::checksums`].
@@ -13,6 +14,7 @@ pub mod filename;
 pub mod keymap;
 pub(crate) mod lines;
 pub mod path;
+pub mod template;
 pub mod tree;
 
 pub use filename::{
@@ -21,4 +23,5 @@ pub use filename::{
 };
 pub use keymap::{load_keymap, KeymapError, KeymapReader, KeymapRecord, KeymapWriter};
 pub use path::{PathError, RelPath, SafeName};
+pub use template::{render_template, TemplateError};
 pub use tree::{AtomicFile, JsonlWriter, OutputTree, TreeError};
