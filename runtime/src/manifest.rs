@@ -1863,7 +1863,9 @@ mod tests {
         // A newer ekvsnap may add values to its own fields; the manifest stays readable (the
         // version gate is format_version alone) and only the field not understood is dropped.
         let base = String::from_utf8(with_extensions().to_json().unwrap()).unwrap();
-        let cases: [(&str, &str, fn(&Manifest) -> bool); 7] = [
+        /// (text to replace, replacement, "the field was dropped").
+        type Case = (&'static str, &'static str, fn(&Manifest) -> bool);
+        let cases: [Case; 7] = [
             ("\"framing\": \"node-v2\"", "\"framing\": 2", |m| {
                 m.input.is_none()
             }),
