@@ -9,6 +9,7 @@ use crate::keys::{AdapterId, Family, KeyError, ValueError};
 use crate::options::AdapterOptions;
 use crate::output::OutputTree;
 use crate::spill::SpillContext;
+use crate::sqs::SqsAdapter;
 use crate::warnings::Warnings;
 
 /// The four real adapters in finalize order (DynamoDB, S3, Redis, SQS; core.md §2.7).
@@ -107,11 +108,20 @@ pub enum AdapterError {
     Value(#[from] ValueError),
     #[error(transparent)]
     Output(#[from] crate::output::TreeError),
+    /// Boxed: the SQS errors carry their key and context.
+    #[error(transparent)]
+    Sqs(Box<crate::sqs::SqsError>),
     #[error("{adapter}: {message}")]
     Invalid {
         adapter: &'static str,
         message: String,
     },
+}
+
+impl From<crate::sqs::SqsError> for AdapterError {
+    fn from(e: crate::sqs::SqsError) -> Self {
+        AdapterError::Sqs(Box::new(e))
+    }
 }
 
 /// What an adapter gets at finalize.
@@ -178,11 +188,16 @@ impl Adapter for UnimplementedAdapter {
 /// spill context (one memory budget for all of them).
 pub fn build_adapters(
     set: &AdapterSet,
-    _options: &AdapterOptions,
-    _spill: &SpillContext,
+    options: &AdapterOptions,
+    spill: &SpillContext,
 ) -> Vec<Box<dyn Adapter>> {
     set.iter()
-        .map(|id| Box::new(UnimplementedAdapter::new(id)) as Box<dyn Adapter>)
+        .map(|id| match id {
+            AdapterId::Sqs => {
+                Box::new(SqsAdapter::new(options.sqs.clone(), spill.clone())) as Box<dyn Adapter>
+            }
+            _ => Box::new(UnimplementedAdapter::new(id)) as Box<dyn Adapter>,
+        })
         .collect()
 }
 

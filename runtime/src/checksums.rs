@@ -78,7 +78,7 @@ pub struct VerifyReport {
     pub unlisted: Vec<String>,
 }
 
-fn to_hex(digest: &[u8]) -> String {
+pub(crate) fn to_hex(digest: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(digest.len() * 2);
     for b in digest {

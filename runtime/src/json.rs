@@ -15,8 +15,20 @@
 //!   `MarshalIndent("", "  ")` (one member per line, `": "` after keys, `{}` / `[]` when empty).
 //!
 //! The writer never appends a trailing newline; callers add it where Go's `Encoder` does.
+//!
+//! Decoding: [`parse`] gives what Go's decoder sees; [`go_struct`] adds Go's rules for
+//! storing a document into a struct (field matching, what each field type accepts, raw
+//! values and their compaction).
 
 use std::fmt::Write as _;
+
+pub mod go_struct;
+
+pub use go_struct::{
+    append_compact, go_bool, go_field_index, go_int64, go_kind, go_raw_message_map, go_string,
+    go_uint32, go_uint64, parse_go_int, parse_members, unmarshal_struct, Document, GoBytes,
+    GoFieldError, GoStructError, RawMember, RawMessageMap,
+};
 
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
@@ -539,7 +551,7 @@ struct Parser<'a> {
     pos: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err(&self, message: &'static str) -> JsonSyntaxError {
         JsonSyntaxError {
             offset: self.pos,
@@ -588,12 +600,23 @@ impl Parser<'_> {
     }
 
     fn object(&mut self, depth: usize) -> Result<JsonValue, JsonSyntaxError> {
-        self.pos += 1;
         let mut members = Vec::new();
+        self.members(depth, |key, value, _raw| members.push((key, value)))?;
+        Ok(JsonValue::Object(members))
+    }
+
+    /// Parses the object starting at the current `{`, handing each member to `push` in
+    /// document order with the exact text of its value (what a Go `json.RawMessage` gets).
+    fn members(
+        &mut self,
+        depth: usize,
+        mut push: impl FnMut(String, JsonValue, &'a [u8]),
+    ) -> Result<(), JsonSyntaxError> {
+        self.pos += 1;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(JsonValue::Object(members));
+            return Ok(());
         }
         loop {
             self.skip_ws();
@@ -607,14 +630,15 @@ impl Parser<'_> {
             }
             self.pos += 1;
             self.skip_ws();
+            let start = self.pos;
             let value = self.value(depth + 1)?;
-            members.push((key, value));
+            push(key, value, &self.s[start..self.pos]);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(JsonValue::Object(members));
+                    return Ok(());
                 }
                 _ => return Err(self.err("expected ',' or '}' after object value")),
             }
@@ -735,8 +759,15 @@ impl Parser<'_> {
                 }
                 0x00..=0x1F => return Err(self.err("control character in string literal")),
                 0x20..=0x7F => {
-                    out.push(b as char);
-                    self.pos += 1;
+                    // A run of plain ASCII is copied at once.
+                    let run = self.s[self.pos..]
+                        .iter()
+                        .position(|&c| !(0x20..=0x7F).contains(&c) || c == b'"' || c == b'\\')
+                        .unwrap_or(self.s.len() - self.pos);
+                    let text = std::str::from_utf8(&self.s[self.pos..self.pos + run])
+                        .expect("printable ASCII");
+                    out.push_str(text);
+                    self.pos += run;
                 }
                 _ => match go_decode_rune(&self.s[self.pos..]) {
                     Some((c, size)) => {

@@ -20,5 +20,6 @@ pub mod output;
 pub mod scan;
 pub mod snapshot;
 pub mod spill;
+pub mod sqs;
 pub mod verify;
 pub mod warnings;

@@ -129,15 +129,24 @@ pub(crate) fn decode_base64url_lenient(text: &[u8]) -> Result<Vec<u8>, base64::D
             .with_decode_padding_mode(DecodePaddingMode::RequireNone)
             .with_decode_allow_trailing_bits(true),
     );
+    decode_skipping_newlines(&ENGINE, text)
+}
+
+/// Decodes `text` with `engine` after removing every CR and LF byte, which Go's base64
+/// decoders skip wherever they occur.
+pub(crate) fn decode_skipping_newlines(
+    engine: &GeneralPurpose,
+    text: &[u8],
+) -> Result<Vec<u8>, base64::DecodeError> {
     if text.iter().any(|&b| b == b'\r' || b == b'\n') {
         let filtered: Vec<u8> = text
             .iter()
             .copied()
             .filter(|&b| b != b'\r' && b != b'\n')
             .collect();
-        ENGINE.decode(filtered)
+        engine.decode(filtered)
     } else {
-        ENGINE.decode(text)
+        engine.decode(text)
     }
 }
 
