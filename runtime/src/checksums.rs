@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fs::OpenOptions;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Seek, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -180,38 +180,69 @@ pub fn parse_checksum_line(line: &[u8]) -> Option<(String, Vec<u8>)> {
 
 /// Every regular file below `root` (symlinks not followed, directories recursed) except the
 /// root-level `CHECKSUMS`, as `/`-joined relative byte paths in byte order.
-fn collect_files(root: &Path) -> Result<Vec<Vec<u8>>, ChecksumsError> {
-    let mut files = Vec::new();
-    let mut pending: Vec<Vec<u8>> = vec![Vec::new()];
-    while let Some(rel) = pending.pop() {
+/// Calls `visit` with the relative path of every regular file under `root` (the root-level
+/// CHECKSUMS excepted), in ascending byte order of the `/`-separated path, without holding
+/// more than one directory listing per level: siblings are sorted with a directory's key
+/// being `name/`, which orders it exactly as every path below it sorts among its siblings
+/// (`a-b` < `a/…` because `-` < `/`).
+fn walk_files_sorted(
+    root: &Path,
+    visit: &mut dyn FnMut(&[u8]) -> Result<(), ChecksumsError>,
+) -> Result<(), ChecksumsError> {
+    fn walk(
+        root: &Path,
+        rel: &mut Vec<u8>,
+        visit: &mut dyn FnMut(&[u8]) -> Result<(), ChecksumsError>,
+    ) -> Result<(), ChecksumsError> {
         let dir = if rel.is_empty() {
             root.to_path_buf()
         } else {
-            root.join(OsStr::from_bytes(&rel))
+            root.join(OsStr::from_bytes(rel))
         };
+        let mut children: Vec<(Vec<u8>, bool)> = Vec::new();
         let entries = std::fs::read_dir(&dir).map_err(|e| io_err("read directory", &dir, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| io_err("read directory", &dir, e))?;
             let file_type = entry
                 .file_type()
                 .map_err(|e| io_err("stat", &entry.path(), e))?;
-            let name = entry.file_name();
-            let mut child = rel.clone();
-            if !child.is_empty() {
-                child.push(b'/');
-            }
-            child.extend_from_slice(name.as_bytes());
+            let mut key = entry.file_name().as_bytes().to_vec();
             if file_type.is_dir() {
-                pending.push(child);
+                key.push(b'/');
+                children.push((key, true));
             } else if file_type.is_file() {
-                if rel.is_empty() && name.as_bytes() == CHECKSUMS_FILENAME.as_bytes() {
+                if rel.is_empty() && key == CHECKSUMS_FILENAME.as_bytes() {
                     continue;
                 }
-                files.push(child);
+                children.push((key, false));
             }
         }
+        children.sort_unstable();
+        for (key, is_dir) in children {
+            let len = rel.len();
+            if !rel.is_empty() {
+                rel.push(b'/');
+            }
+            if is_dir {
+                rel.extend_from_slice(&key[..key.len() - 1]);
+                walk(root, rel, visit)?;
+            } else {
+                rel.extend_from_slice(&key);
+                visit(rel)?;
+            }
+            rel.truncate(len);
+        }
+        Ok(())
     }
-    files.sort();
+    walk(root, &mut Vec::new(), visit)
+}
+
+fn collect_files(root: &Path) -> Result<Vec<Vec<u8>>, ChecksumsError> {
+    let mut files = Vec::new();
+    walk_files_sorted(root, &mut |rel| {
+        files.push(rel.to_vec());
+        Ok(())
+    })?;
     Ok(files)
 }
 
@@ -219,24 +250,35 @@ fn collect_files(root: &Path) -> Result<Vec<Vec<u8>>, ChecksumsError> {
 /// returns the number of rows.
 pub fn write_checksums(root: &Path) -> Result<usize, ChecksumsError> {
     let tree = OutputTree::open_existing(root)?;
-    let files = collect_files(tree.root())?;
-    let mut content = Vec::new();
-    for rel in &files {
-        let path = tree.root().join(OsStr::from_bytes(rel));
-        let hex = sha256_file(&path).map_err(|e| io_err("hash", &path, e))?;
-        content.extend_from_slice(&format_checksum_line(&hex, rel));
-    }
     let target = RelPath::parse(CHECKSUMS_FILENAME).expect("valid literal name");
-    let mut out = tree.create_file(&target)?;
-    out.write_all(&content).map_err(|e| {
+    let write_err = |e| {
         ChecksumsError::Tree(TreeError::Io {
             op: "write",
             path: CHECKSUMS_FILENAME.into(),
             source: e,
         })
+    };
+    // Lines are streamed, as the sorted walk finds files, into an unnamed temporary file (it
+    // has no name, so the walk cannot list it): memory does not grow with the number of files.
+    // It is then copied into CHECKSUMS through the tree's temp + rename.
+    let mut lines = std::io::BufWriter::new(tempfile::tempfile_in(tree.root()).map_err(write_err)?);
+    let mut rows = 0usize;
+    let root_path = tree.root().to_path_buf();
+    walk_files_sorted(&root_path, &mut |rel| {
+        let path = root_path.join(OsStr::from_bytes(rel));
+        let hex = sha256_file(&path).map_err(|e| io_err("hash", &path, e))?;
+        lines
+            .write_all(&format_checksum_line(&hex, rel))
+            .map_err(write_err)?;
+        rows += 1;
+        Ok(())
     })?;
+    let mut lines = lines.into_inner().map_err(|e| write_err(e.into_error()))?;
+    lines.seek(std::io::SeekFrom::Start(0)).map_err(write_err)?;
+    let mut out = tree.create_file(&target)?;
+    std::io::copy(&mut lines, &mut out).map_err(write_err)?;
     out.commit_durable()?;
-    Ok(files.len())
+    Ok(rows)
 }
 
 fn shown(path: &[u8]) -> String {
@@ -775,5 +817,23 @@ mod tests {
             .output()
             .unwrap();
         assert!(!out.status.success());
+    }
+
+    #[test]
+    fn directories_sort_as_their_paths_do() {
+        // The walk sorts a directory as `name/`: `a-b` (0x2D) < `a/…` (0x2F) < `a0` (0x30).
+        let tmp = tempfile::tempdir().unwrap();
+        for rel in ["a0", "a/b", "a-b", "a.c", "a/a/z", "ab", "a/c"] {
+            let path = tmp.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, rel).unwrap();
+        }
+        write_checksums(tmp.path()).unwrap();
+        let text = std::fs::read_to_string(tmp.path().join(CHECKSUMS_FILENAME)).unwrap();
+        let paths: Vec<&str> = text.lines().map(|l| &l[66..]).collect();
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(paths, sorted);
+        assert_eq!(paths, ["a-b", "a.c", "a/a/z", "a/b", "a/c", "a0", "ab"]);
     }
 }
