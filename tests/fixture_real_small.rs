@@ -7,7 +7,7 @@ use common::{fixture, json_stdout, run, tree};
 
 /// Adapters whose writers exist: their subtree of `expected/` must be reproduced exactly.
 /// Each adapter issue adds its name here.
-const ADAPTERS_WITH_WRITERS: &[&str] = &["sqs"];
+const ADAPTERS_WITH_WRITERS: &[&str] = &["dynamodb", "redis", "s3", "sqs"];
 
 fn decode_json(input: &str, out: &std::path::Path) -> serde_json::Value {
     let output = run(&[

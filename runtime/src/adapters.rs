@@ -111,6 +111,15 @@ pub enum AdapterError {
     /// Boxed: the SQS errors carry their key and context.
     #[error(transparent)]
     Sqs(Box<crate::sqs::SqsError>),
+    /// Boxed: the DynamoDB errors carry their key and context.
+    #[error(transparent)]
+    Dynamodb(Box<crate::dynamodb::DynamodbError>),
+    /// Boxed: the S3 errors carry their key and context.
+    #[error(transparent)]
+    S3(Box<crate::s3::S3Error>),
+    /// Boxed: the Redis errors carry their key and context.
+    #[error(transparent)]
+    Redis(Box<crate::redis::RedisError>),
     #[error("{adapter}: {message}")]
     Invalid {
         adapter: &'static str,
@@ -121,6 +130,18 @@ pub enum AdapterError {
 impl From<crate::sqs::SqsError> for AdapterError {
     fn from(e: crate::sqs::SqsError) -> Self {
         AdapterError::Sqs(Box::new(e))
+    }
+}
+
+impl From<crate::dynamodb::DynamodbError> for AdapterError {
+    fn from(e: crate::dynamodb::DynamodbError) -> Self {
+        AdapterError::Dynamodb(Box::new(e))
+    }
+}
+
+impl From<crate::s3::S3Error> for AdapterError {
+    fn from(e: crate::s3::S3Error) -> Self {
+        AdapterError::S3(Box::new(e))
     }
 }
 
@@ -140,50 +161,6 @@ pub trait Adapter {
     fn finalize(&mut self, ctx: &mut FinalizeContext<'_>) -> Result<(), AdapterError>;
 }
 
-/// Stand-in for an adapter whose output writer is not built yet: it counts what it receives
-/// and warns at finalize, so no record is dropped silently.
-#[derive(Debug)]
-pub struct UnimplementedAdapter {
-    id: AdapterId,
-    records: u64,
-}
-
-impl UnimplementedAdapter {
-    pub fn new(id: AdapterId) -> Self {
-        UnimplementedAdapter { id, records: 0 }
-    }
-}
-
-impl Adapter for UnimplementedAdapter {
-    fn id(&self) -> AdapterId {
-        self.id
-    }
-
-    fn handle(&mut self, _family: Family, _record: &Record<'_>) -> Result<(), AdapterError> {
-        self.records += 1;
-        Ok(())
-    }
-
-    fn finalize(&mut self, ctx: &mut FinalizeContext<'_>) -> Result<(), AdapterError> {
-        if self.records > 0 {
-            ctx.warnings.emit(
-                "adapter_output_not_implemented",
-                &[
-                    ("adapter", self.id.name().to_string()),
-                    ("records", self.records.to_string()),
-                    (
-                        "hint",
-                        "this ekvsnap build routes and counts these records but has no writer \
-                         for this adapter yet; nothing was written for them"
-                            .to_string(),
-                    ),
-                ],
-            );
-        }
-        Ok(())
-    }
-}
-
 /// Builds the adapters of `set`, in finalize order. Each gets its options and the shared
 /// spill context (one memory budget for all of them).
 pub fn build_adapters(
@@ -196,7 +173,17 @@ pub fn build_adapters(
             AdapterId::Sqs => {
                 Box::new(SqsAdapter::new(options.sqs.clone(), spill.clone())) as Box<dyn Adapter>
             }
-            _ => Box::new(UnimplementedAdapter::new(id)) as Box<dyn Adapter>,
+            AdapterId::Dynamodb => Box::new(crate::dynamodb::DynamodbAdapter::new(
+                options.dynamodb.clone(),
+                spill.clone(),
+            )) as Box<dyn Adapter>,
+            AdapterId::S3 => Box::new(crate::s3::S3Adapter::new(options.s3.clone(), spill.clone()))
+                as Box<dyn Adapter>,
+            AdapterId::Redis => Box::new(crate::redis::RedisAdapter::new(
+                options.redis.clone(),
+                spill.clone(),
+            )) as Box<dyn Adapter>,
+            AdapterId::Internal => unreachable!("an AdapterSet holds only the four real adapters"),
         })
         .collect()
 }

@@ -127,6 +127,14 @@ impl JsonWriter {
         self.buf
     }
 
+    /// Writes what was rendered so far to `out` and empties the buffer, keeping the nesting
+    /// state, so that a large document can be streamed to a file piece by piece.
+    pub fn drain_to(&mut self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
     /// Empties the buffer and the nesting state so the writer can render another value.
     pub fn clear(&mut self) {
         self.buf.clear();

@@ -24,4 +24,4 @@ pub use filename::{
 pub use keymap::{load_keymap, KeymapError, KeymapReader, KeymapRecord, KeymapWriter};
 pub use path::{PathError, RelPath, SafeName};
 pub use template::{render_template, TemplateError};
-pub use tree::{AtomicFile, JsonlWriter, OutputTree, TreeError};
+pub use tree::{AtomicFile, JsonlWriter, Moved, OutputTree, TreeDir, TreeError};

@@ -289,42 +289,17 @@ impl OutputTree {
         let comps = path.components();
         let (name, parents) = comps.split_last().expect("RelPath is never empty");
         let dir = self.open_dir(parents, true)?;
-        let shown = path.to_string();
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let tmp = temp_name(name);
-            // SAFETY: valid descriptor and NUL-terminated name; the result is owned below.
-            let fd = unsafe {
-                libc::openat(
-                    dir.as_raw_fd(),
-                    tmp.as_ptr(),
-                    libc::O_WRONLY
-                        | libc::O_CREAT
-                        | libc::O_EXCL
-                        | libc::O_NOFOLLOW
-                        | libc::O_CLOEXEC,
-                    libc::c_uint::from(FILE_MODE),
-                )
-            };
-            if fd < 0 {
-                let err = io::Error::last_os_error();
-                if err.kind() == io::ErrorKind::AlreadyExists && attempts < 16 {
-                    continue;
-                }
-                return Err(io_err("create temporary file for", shown, err));
-            }
-            // SAFETY: freshly opened descriptor.
-            let file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
-            return Ok(AtomicFile {
-                dir,
-                tmp_name: tmp,
-                target: name.clone(),
-                shown,
-                writer: Some(BufWriter::with_capacity(WRITE_BUFFER_BYTES, file)),
-                committed: false,
-            });
-        }
+        create_in(dir, name, path.to_string())
+    }
+
+    /// Opens directory `dir` (created with its parents as needed) for writing several
+    /// files into it without resolving the path again for each; same checks as
+    /// [`OutputTree::create_dir_all`].
+    pub fn open_directory(&self, dir: &RelPath) -> Result<TreeDir, TreeError> {
+        Ok(TreeDir {
+            fd: self.open_dir(dir.components(), true)?,
+            path: dir.clone(),
+        })
     }
 
     /// Writes `data` to `path` atomically (no fsync, like upstream's whole-file outputs).
@@ -335,6 +310,71 @@ impl OutputTree {
         f.commit()
     }
 
+    /// Moves the finished file `source` (outside the tree, on the same filesystem) to
+    /// `path` with one rename, creating parent directories; the same target checks as
+    /// [`AtomicFile::commit`]. [`Moved::CrossDevice`] (and `source` untouched) when the
+    /// rename cannot cross filesystems: the caller copies instead.
+    pub fn move_into(&self, path: &RelPath, source: &Path) -> Result<Moved, TreeError> {
+        let comps = path.components();
+        let (name, parents) = comps.split_last().expect("RelPath is never empty");
+        let dir = self.open_dir(parents, true)?;
+        move_in(&dir, name, path.to_string(), source)
+    }
+
+    /// Whether anything (file, directory, symlink) is at `path`. A missing parent, or a
+    /// parent that is not a directory, means nothing is there. Creates nothing.
+    pub fn exists(&self, path: &RelPath) -> Result<bool, TreeError> {
+        let comps = path.components();
+        let (name, parents) = comps.split_last().expect("RelPath is never empty");
+        let mut dir = self
+            .root
+            .fd
+            .try_clone()
+            .map_err(|e| io_err("dup", self.root.path.display().to_string(), e))?;
+        for parent in parents {
+            dir = match openat_dir(&dir, &parent.to_cstring()) {
+                Ok(fd) => fd,
+                Err(e)
+                    if e.kind() == io::ErrorKind::NotFound
+                        || e.raw_os_error() == Some(libc::ENOTDIR)
+                        || e.raw_os_error() == Some(libc::ELOOP) =>
+                {
+                    return Ok(false)
+                }
+                Err(e) => return Err(io_err("open directory", path.to_string(), e)),
+            };
+        }
+        match lstat_at(&dir, &name.to_cstring()) {
+            Ok(Entry::Missing) => Ok(false),
+            Ok(_) => Ok(true),
+            Err(e) => Err(io_err("stat", path.to_string(), e)),
+        }
+    }
+
+    /// Removes `dir` if it is empty, then each parent that became empty, stopping at the
+    /// first one that is not (or at `keep` leading components, which are never removed).
+    /// For cleaning up after a write that failed halfway; errors are ignored.
+    pub fn remove_empty_dirs(&self, dir: &RelPath, keep: usize) {
+        let comps = dir.components();
+        for depth in (keep + 1..=comps.len()).rev() {
+            let (name, parents) = comps[..depth].split_last().expect("depth >= 1");
+            let Ok(parent) = self.open_dir(parents, false) else {
+                return;
+            };
+            // SAFETY: valid descriptor and NUL-terminated name.
+            let rc = unsafe {
+                libc::unlinkat(
+                    parent.as_raw_fd(),
+                    name.to_cstring().as_ptr(),
+                    libc::AT_REMOVEDIR,
+                )
+            };
+            if rc != 0 {
+                return;
+            }
+        }
+    }
+
     /// Starts a JSON-lines file written through the same temp + rename path.
     pub fn create_jsonl(&self, path: &RelPath) -> Result<JsonlWriter, TreeError> {
         Ok(JsonlWriter {
@@ -343,6 +383,128 @@ impl OutputTree {
             lines: 0,
         })
     }
+}
+
+/// Creates the temporary file of an atomic write of `name` in `dir`.
+fn create_in(dir: OwnedFd, name: &SafeName, shown: String) -> Result<AtomicFile, TreeError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let tmp = temp_name(name);
+        // SAFETY: valid descriptor and NUL-terminated name; the result is owned below.
+        let fd = unsafe {
+            libc::openat(
+                dir.as_raw_fd(),
+                tmp.as_ptr(),
+                libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                libc::c_uint::from(FILE_MODE),
+            )
+        };
+        if fd < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::AlreadyExists && attempts < 16 {
+                continue;
+            }
+            return Err(io_err("create temporary file for", shown, err));
+        }
+        // SAFETY: freshly opened descriptor.
+        let file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        return Ok(AtomicFile {
+            dir,
+            tmp_name: tmp,
+            target: name.clone(),
+            shown,
+            writer: Some(BufWriter::with_capacity(WRITE_BUFFER_BYTES, file)),
+            committed: false,
+        });
+    }
+}
+
+/// Renames `source` (outside the tree) to `name` in `dir`; see [`OutputTree::move_into`].
+fn move_in(
+    dir: &OwnedFd,
+    name: &SafeName,
+    shown: String,
+    source: &Path,
+) -> Result<Moved, TreeError> {
+    let target = name.to_cstring();
+    match lstat_at(dir, &target) {
+        Ok(Entry::Symlink) => return Err(TreeError::SymlinkTarget { path: shown }),
+        Ok(Entry::Directory) => return Err(TreeError::TargetIsDirectory { path: shown }),
+        Ok(_) => {}
+        Err(e) => return Err(io_err("stat", shown, e)),
+    }
+    let from = cstring_path(source)?;
+    // SAFETY: valid descriptor and NUL-terminated names.
+    let rc = unsafe {
+        libc::renameat(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            dir.as_raw_fd(),
+            target.as_ptr(),
+        )
+    };
+    if rc != 0 {
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() == Some(libc::EXDEV) {
+            return Ok(Moved::CrossDevice);
+        }
+        return Err(io_err("rename into", shown, err));
+    }
+    Ok(Moved::Done)
+}
+
+/// A directory of the tree held open (see [`OutputTree::open_directory`]). If the
+/// directory is removed meanwhile, files created through it are lost: drop it first.
+#[derive(Debug)]
+pub struct TreeDir {
+    fd: OwnedFd,
+    path: RelPath,
+}
+
+impl TreeDir {
+    /// The directory's path relative to the output root.
+    pub fn path(&self) -> &RelPath {
+        &self.path
+    }
+
+    fn fd(&self) -> Result<OwnedFd, TreeError> {
+        self.fd
+            .try_clone()
+            .map_err(|e| io_err("dup", self.path.to_string(), e))
+    }
+
+    /// [`OutputTree::create_file`] of `name` in this directory.
+    pub fn create_file(&self, name: &SafeName) -> Result<AtomicFile, TreeError> {
+        create_in(self.fd()?, name, self.path.join(name.clone()).to_string())
+    }
+
+    /// [`OutputTree::write_file`] of `name` in this directory.
+    pub fn write_file(&self, name: &SafeName, data: &[u8]) -> Result<(), TreeError> {
+        let mut f = self.create_file(name)?;
+        f.write_all(data)
+            .map_err(|e| io_err("write", f.display_path().to_string(), e))?;
+        f.commit()
+    }
+
+    /// [`OutputTree::move_into`] of `name` in this directory.
+    pub fn move_into(&self, name: &SafeName, source: &Path) -> Result<Moved, TreeError> {
+        move_in(
+            &self.fd,
+            name,
+            self.path.join(name.clone()).to_string(),
+            source,
+        )
+    }
+}
+
+/// What [`OutputTree::move_into`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moved {
+    /// The file is at its target.
+    Done,
+    /// Source and target are on different filesystems; nothing was done.
+    CrossDevice,
 }
 
 /// A file being written to a temporary name; see the module docs.
@@ -365,6 +527,61 @@ impl AtomicFile {
     /// Flushes, closes and renames over the target. No fsync (core.md §7.1).
     pub fn commit(self) -> Result<(), TreeError> {
         self.finish(false)
+    }
+
+    /// Appends `len` bytes of `src` starting at `offset`, in the kernel where it can
+    /// (`copy_file_range`, which also shares extents on filesystems that support it), else
+    /// through the write buffer. A source shorter than `offset + len` is an error.
+    pub fn append_range(&mut self, src: &File, offset: u64, len: u64) -> io::Result<()> {
+        let writer = self.writer.as_mut().expect("writer present until finish");
+        writer.flush()?;
+        let mut src_off = offset;
+        let mut left = len;
+        let short = || io::Error::new(io::ErrorKind::UnexpectedEof, "source file too short");
+        while left > 0 {
+            let mut from = i64::try_from(src_off).map_err(|_| short())?;
+            let chunk = usize::try_from(left.min(1 << 30)).expect("at most 1 GiB");
+            // SAFETY: valid descriptors; `from` is a valid in/out offset; a null output
+            // offset means the file position (the end of what was written).
+            let n = unsafe {
+                libc::copy_file_range(
+                    src.as_raw_fd(),
+                    &mut from,
+                    writer.get_ref().as_raw_fd(),
+                    std::ptr::null_mut(),
+                    chunk,
+                    0,
+                )
+            };
+            if n < 0 {
+                let err = io::Error::last_os_error();
+                match err.raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    Some(
+                        libc::EXDEV | libc::ENOSYS | libc::EOPNOTSUPP | libc::EINVAL | libc::EPERM,
+                    ) => break,
+                    _ => return Err(err),
+                }
+            }
+            if n == 0 {
+                return Err(short());
+            }
+            src_off += n as u64;
+            left -= n as u64;
+        }
+        // Fallback: read and write through the buffer.
+        let mut buf = vec![0u8; usize::try_from(left.min(1 << 20)).expect("at most 1 MiB")];
+        while left > 0 {
+            let want = usize::try_from(left.min(buf.len() as u64)).expect("fits the buffer");
+            let n = std::os::unix::fs::FileExt::read_at(src, &mut buf[..want], src_off)?;
+            if n == 0 {
+                return Err(short());
+            }
+            writer.write_all(&buf[..n])?;
+            src_off += n as u64;
+            left -= n as u64;
+        }
+        Ok(())
     }
 
     /// Like [`AtomicFile::commit`], plus fsync of the file before the rename and of the
@@ -777,6 +994,75 @@ mod tests {
             std::fs::read(tmp.path().join("MANIFEST.json")).unwrap(),
             b"{}\n"
         );
+    }
+
+    #[test]
+    fn move_into_exists_and_open_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let tree = OutputTree::prepare(&tmp.path().join("out"), false).unwrap();
+        let src = tmp.path().join("src");
+        std::fs::write(&src, b"moved").unwrap();
+        assert!(!tree.exists(&rel("a/b/c")).unwrap());
+        assert_eq!(tree.move_into(&rel("a/b/c"), &src).unwrap(), Moved::Done);
+        assert!(!src.exists());
+        assert!(tree.exists(&rel("a/b/c")).unwrap());
+        assert!(tree.exists(&rel("a/b")).unwrap());
+        // A file where a parent should be: nothing there, and creating fails.
+        assert!(!tree.exists(&rel("a/b/c/d")).unwrap());
+        std::fs::write(&src, b"x").unwrap();
+        assert!(matches!(
+            tree.move_into(&rel("a/b/c/d"), &src),
+            Err(TreeError::NotADirectory { .. })
+        ));
+        assert!(matches!(
+            tree.move_into(&rel("a/b"), &src),
+            Err(TreeError::TargetIsDirectory { .. })
+        ));
+        assert!(src.exists(), "a refused move leaves the source");
+        let dir = tree.open_directory(&rel("a/b")).unwrap();
+        assert_eq!(dir.path(), &rel("a/b"));
+        dir.write_file(&SafeName::new("w").unwrap(), b"written")
+            .unwrap();
+        assert_eq!(
+            dir.move_into(&SafeName::new("m").unwrap(), &src).unwrap(),
+            Moved::Done
+        );
+        let root = tmp.path().join("out");
+        assert_eq!(std::fs::read(root.join("a/b/w")).unwrap(), b"written");
+        assert_eq!(std::fs::read(root.join("a/b/m")).unwrap(), b"x");
+        assert_eq!(std::fs::read(root.join("a/b/c")).unwrap(), b"moved");
+        assert_eq!(list(&root.join("a/b")), ["c", "m", "w"]);
+    }
+
+    #[test]
+    fn append_range_and_removing_empty_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let tree = OutputTree::prepare(&tmp.path().join("out"), false).unwrap();
+        let src_path = tmp.path().join("src");
+        std::fs::write(&src_path, b"0123456789").unwrap();
+        let src = File::open(&src_path).unwrap();
+        let mut f = tree.create_file(&rel("x/y/z")).unwrap();
+        f.write_all(b"<").unwrap();
+        f.append_range(&src, 2, 3).unwrap();
+        f.write_all(b">").unwrap();
+        f.append_range(&src, 0, 0).unwrap();
+        assert_eq!(
+            f.append_range(&src, 8, 5).unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
+        f.commit().unwrap();
+        let root = tmp.path().join("out");
+        assert_eq!(&std::fs::read(root.join("x/y/z")).unwrap()[..5], b"<234>");
+        // Only empty directories go, from the deepest up, never the kept leading ones.
+        tree.create_dir_all(&rel("x/e/f/g")).unwrap();
+        tree.remove_empty_dirs(&rel("x/e/f/g"), 1);
+        assert!(!root.join("x/e").exists());
+        assert!(root.join("x/y/z").exists());
+        tree.create_dir_all(&rel("k/l")).unwrap();
+        tree.remove_empty_dirs(&rel("k/l"), 0);
+        assert!(!root.join("k").exists());
+        tree.remove_empty_dirs(&rel("x/y"), 0);
+        assert!(root.join("x/y/z").exists(), "a non-empty directory stays");
     }
 
     #[test]
