@@ -26,3 +26,6 @@ pub mod spill;
 pub mod sqs;
 pub mod verify;
 pub mod warnings;
+
+#[cfg(test)]
+pub(crate) mod testkit;

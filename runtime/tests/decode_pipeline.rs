@@ -1,16 +1,19 @@
 //! The decode pipeline on snapshots built with the project's own writer: upstream's decode
 //! scenarios (core.md §9.2, §9.7, §9.8, §9.10) and the MVCC cases, through `decode()`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use ekvsnap_runtime::adapters::AdapterSet;
 use ekvsnap_runtime::counters::Counters;
-use ekvsnap_runtime::decode::{decode, DecodeConfig, DecodeError, DecodeReport};
+use ekvsnap_runtime::decode::{DecodeConfig, DecodeError};
 use ekvsnap_runtime::manifest::{read_manifest_file, ReadTsSource, SnapshotIndexSource};
 use ekvsnap_runtime::options::AdapterOptions;
-use ekvsnap_runtime::snapshot::input::InputSource;
 use ekvsnap_runtime::snapshot::writer::{SnapshotWriter, SortedSnapshotBuilder, WriterFraming};
 use ekvsnap_runtime::snapshot::OperationalRow;
+
+use common::run;
 
 fn config(out: &Path) -> DecodeConfig {
     DecodeConfig {
@@ -43,10 +46,6 @@ fn write_snapshot(
     let path = dir.join(name);
     std::fs::write(&path, w.finish().unwrap()).unwrap();
     path
-}
-
-fn run(path: &Path, cfg: &DecodeConfig) -> Result<DecodeReport, DecodeError> {
-    decode(&InputSource::file(path), cfg, &mut |_| {})
 }
 
 fn only(counters: &Counters) -> Vec<(&'static str, u64)> {

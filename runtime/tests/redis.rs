@@ -5,67 +5,25 @@
 //! `runtime/src/redis/tests.rs`; the 1,000,000-member case is `redis_memory.rs`, the replay
 //! into a real redis-server `redis_replay.rs`.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ekvsnap_runtime::adapters::{AdapterError, AdapterSet};
-use ekvsnap_runtime::decode::{decode, DecodeConfig, DecodeError, DecodeReport};
-use ekvsnap_runtime::options::AdapterOptions;
+use ekvsnap_runtime::decode::DecodeError;
 use ekvsnap_runtime::redis::{ErrorClass, RedisError};
 use ekvsnap_runtime::scan::ScanError;
-use ekvsnap_runtime::snapshot::input::InputSource;
-use ekvsnap_runtime::snapshot::writer::{SnapshotWriter, SortedSnapshotBuilder, WriterFraming};
+use ekvsnap_runtime::snapshot::writer::SortedSnapshotBuilder;
 
-const TS: u64 = 1000;
+use common::{config, files_under, run, write_snapshot, TS};
+
 const FIXTURE: u64 = 1_788_998_400_000;
-
-fn config(out: &Path) -> DecodeConfig {
-    DecodeConfig {
-        output: out.to_path_buf(),
-        adapters: AdapterSet::all(),
-        adapter_options: AdapterOptions::default(),
-        read_ts: None,
-        cluster_id: None,
-        force: false,
-        verify_crc: true,
-        memory_budget: 1 << 30,
-        scratch_dir: None,
-    }
-}
-
-fn write_snapshot(dir: &Path, builder: &SortedSnapshotBuilder) -> PathBuf {
-    let mut w =
-        SnapshotWriter::new(Vec::new(), WriterFraming::NodeV1 { ceiling_ms: 7 }, TS * 10).unwrap();
-    builder.write_to(&mut w).unwrap();
-    let path = dir.join("snap.fsm");
-    std::fs::write(&path, w.finish().unwrap()).unwrap();
-    path
-}
-
-fn run(path: &Path, cfg: &DecodeConfig) -> Result<DecodeReport, DecodeError> {
-    decode(&InputSource::file(path), cfg, &mut |_| {})
-}
 
 /// Every file under `root/redis`, by path relative to `root/redis/db_0`.
 fn redis_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                let rel = path.strip_prefix(base).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
     let base = root.join("redis/db_0");
-    walk(&base, &base, &mut out);
-    out
+    files_under(&base, &base)
 }
 
 fn lp(uk: &[u8]) -> Vec<u8> {

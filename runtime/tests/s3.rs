@@ -3,68 +3,25 @@
 //! location (H10), the memory budget and the upload-meta bucket (H9). Adapter-level cases
 //! are in `runtime/src/s3/tests.rs`.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 use ekvsnap_runtime::adapters::{AdapterError, AdapterSet};
-use ekvsnap_runtime::decode::{decode, DecodeConfig, DecodeError, DecodeReport};
-use ekvsnap_runtime::options::AdapterOptions;
+use ekvsnap_runtime::decode::DecodeError;
 use ekvsnap_runtime::s3::keys::*;
 use ekvsnap_runtime::s3::{encode_chunk_ref, S3Error};
 use ekvsnap_runtime::scan::ScanError;
-use ekvsnap_runtime::snapshot::input::InputSource;
 use ekvsnap_runtime::snapshot::writer::{SnapshotWriter, SortedSnapshotBuilder, WriterFraming};
 
-const TS: u64 = 1000;
-
-fn config(out: &Path) -> DecodeConfig {
-    DecodeConfig {
-        output: out.to_path_buf(),
-        adapters: AdapterSet::all(),
-        adapter_options: AdapterOptions::default(),
-        read_ts: None,
-        cluster_id: None,
-        force: false,
-        verify_crc: true,
-        memory_budget: 1 << 30,
-        scratch_dir: None,
-    }
-}
-
-fn write_snapshot(dir: &Path, builder: &SortedSnapshotBuilder) -> PathBuf {
-    let mut w =
-        SnapshotWriter::new(Vec::new(), WriterFraming::NodeV1 { ceiling_ms: 7 }, TS * 10).unwrap();
-    builder.write_to(&mut w).unwrap();
-    let path = dir.join("snap.fsm");
-    std::fs::write(&path, w.finish().unwrap()).unwrap();
-    path
-}
-
-fn run(path: &Path, cfg: &DecodeConfig) -> Result<DecodeReport, DecodeError> {
-    decode(&InputSource::file(path), cfg, &mut |_| {})
-}
+use common::{config, files_under, run, write_snapshot, TS};
 
 /// Every file under `root/s3`, by path relative to `root`.
 fn s3_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, &root.join("s3"), &mut out);
-    out
+    files_under(root, &root.join("s3"))
 }
 
 fn put(b: &mut SortedSnapshotBuilder, key: &[u8], ts: u64, value: &[u8]) {

@@ -3,6 +3,8 @@
 //! memory budget, and the real fixture with side records on. Adapter-level cases are in
 //! `runtime/src/sqs/tests.rs`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -10,61 +12,16 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 
 use ekvsnap_runtime::adapters::{AdapterError, AdapterSet};
-use ekvsnap_runtime::decode::{decode, DecodeConfig, DecodeError, DecodeReport};
-use ekvsnap_runtime::options::AdapterOptions;
+use ekvsnap_runtime::decode::DecodeError;
 use ekvsnap_runtime::scan::ScanError;
-use ekvsnap_runtime::snapshot::input::InputSource;
-use ekvsnap_runtime::snapshot::writer::{SnapshotWriter, SortedSnapshotBuilder, WriterFraming};
+use ekvsnap_runtime::snapshot::writer::SortedSnapshotBuilder;
 use ekvsnap_runtime::sqs::SqsError;
 
-const TS: u64 = 1000;
-
-fn config(out: &Path) -> DecodeConfig {
-    DecodeConfig {
-        output: out.to_path_buf(),
-        adapters: AdapterSet::all(),
-        adapter_options: AdapterOptions::default(),
-        read_ts: None,
-        cluster_id: None,
-        force: false,
-        verify_crc: true,
-        memory_budget: 1 << 30,
-        scratch_dir: None,
-    }
-}
-
-fn write_snapshot(dir: &Path, builder: &SortedSnapshotBuilder) -> PathBuf {
-    let mut w =
-        SnapshotWriter::new(Vec::new(), WriterFraming::NodeV1 { ceiling_ms: 7 }, TS * 10).unwrap();
-    builder.write_to(&mut w).unwrap();
-    let path = dir.join("snap.fsm");
-    std::fs::write(&path, w.finish().unwrap()).unwrap();
-    path
-}
-
-fn run(path: &Path, cfg: &DecodeConfig) -> Result<DecodeReport, DecodeError> {
-    decode(&InputSource::file(path), cfg, &mut |_| {})
-}
+use common::{config, files_under, run, write_snapshot, TS};
 
 /// Every file under `root/sqs`, by path relative to `root`.
 fn sqs_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, &root.join("sqs"), &mut out);
-    out
+    files_under(root, &root.join("sqs"))
 }
 
 fn text(tree: &BTreeMap<String, Vec<u8>>, path: &str) -> String {

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -13,12 +12,12 @@ use base64::Engine as _;
 use super::proto::dynamo_attribute_value::Value;
 use super::proto::*;
 use super::*;
-use crate::adapters::{Adapter, AdapterError, FinalizeContext, Record};
+use crate::adapters::{Adapter, AdapterError, Record};
 use crate::keys::{route, KeyErrorKind};
 use crate::options::DynamodbBundleMode;
 use crate::output::{encode_segment, OutputTree};
 use crate::spill::{MemoryBudget, Scratch, SpillContext};
-use crate::warnings::Warnings;
+use crate::testkit::{events, finalize_capturing, Warning};
 
 // ------------------------------------------------------------------------------------------
 // Harness
@@ -109,65 +108,6 @@ fn table_schema(
     }
 }
 
-/// One emitted warning: the event name and its rendered fields.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Warning {
-    event: String,
-    fields: String,
-}
-
-/// Captures what `Warnings::emit` sends to `tracing`.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Warning>>>);
-
-struct WarningVisitor {
-    event: String,
-    fields: String,
-}
-
-impl tracing::field::Visit for WarningVisitor {
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        if field.name() == "event" {
-            self.event = value.to_string();
-        }
-    }
-
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        match field.name() {
-            "message" => self.fields = format!("{value:?}"),
-            "event" => self.event = format!("{value:?}").trim_matches('"').to_string(),
-            _ => {}
-        }
-    }
-}
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        if event.metadata().target() != "ekvsnap::warning" {
-            return;
-        }
-        let mut v = WarningVisitor {
-            event: String::new(),
-            fields: String::new(),
-        };
-        event.record(&mut v);
-        self.0.lock().unwrap().push(Warning {
-            event: v.event,
-            fields: v.fields,
-        });
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 /// An adapter with its output tree and scratch directory.
 struct Run {
     _dir: tempfile::TempDir,
@@ -236,16 +176,7 @@ impl Run {
     }
 
     fn finalize(&mut self) -> (Result<(), AdapterError>, Vec<Warning>) {
-        let capture = Capture::default();
-        let mut warnings = Warnings::default();
-        let result = tracing::subscriber::with_default(capture.clone(), || {
-            self.adapter.finalize(&mut FinalizeContext {
-                tree: &self.tree,
-                warnings: &mut warnings,
-            })
-        });
-        let seen = capture.0.lock().unwrap().clone();
-        assert_eq!(warnings.total(), seen.len() as u64);
+        let (result, seen) = finalize_capturing(&mut self.adapter, &self.tree);
         (result, seen)
     }
 
@@ -300,10 +231,6 @@ fn ddb_err(result: Result<(), AdapterError>) -> DynamodbError {
         Err(AdapterError::Dynamodb(e)) => *e,
         other => panic!("expected a DynamoDB error, got {other:?}"),
     }
-}
-
-fn events(warnings: &[Warning]) -> Vec<&str> {
-    warnings.iter().map(|w| w.event.as_str()).collect()
 }
 
 /// Compact rendering of one attribute value (upstream tests marshal with `json.Marshal`).
