@@ -4,8 +4,9 @@
 //! (new format, inline TTLs, legacy with TTL-index rows), hashes, lists, sets, zsets and
 //! streams.
 
-use std::path::Path;
+mod common;
 
+use common::write_snapshot;
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ekvsnap_runtime::adapters::{Adapter, AdapterSet, FinalizeContext, Record};
 use ekvsnap_runtime::decode::{decode, DecodeConfig};
@@ -14,7 +15,6 @@ use ekvsnap_runtime::options::{AdapterOptions, RedisOptions};
 use ekvsnap_runtime::output::OutputTree;
 use ekvsnap_runtime::redis::RedisAdapter;
 use ekvsnap_runtime::snapshot::input::InputSource;
-use ekvsnap_runtime::snapshot::writer::{SnapshotWriter, WriterFraming};
 use ekvsnap_runtime::spill::{MemoryBudget, Scratch, SpillContext};
 use ekvsnap_runtime::warnings::Warnings;
 
@@ -169,22 +169,6 @@ fn bench_adapter(c: &mut Criterion) {
         "redis_adapter input: {KEYS} keys, {} records, {bytes} bytes of keys and values",
         records.len()
     );
-}
-
-fn write_snapshot(path: &Path, records: &[(Vec<u8>, Vec<u8>)]) -> u64 {
-    let file = std::fs::File::create(path).expect("create");
-    let mut w = SnapshotWriter::new(
-        std::io::BufWriter::new(file),
-        WriterFraming::NodeV1 { ceiling_ms: 1 },
-        10,
-    )
-    .expect("header");
-    for (key, value) in records {
-        w.put_mvcc(key, 5, false, 0, value).expect("write");
-    }
-    let bytes = w.bytes_written();
-    w.finish().expect("finish");
-    bytes
 }
 
 fn bench_decode(c: &mut Criterion) {

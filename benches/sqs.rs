@@ -2,21 +2,17 @@
 //! rendering, buffering, sort and write) and whole decodes of a node file with only the SQS
 //! adapter, under an ample and a small memory budget.
 
-use std::path::Path;
-
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
+mod common;
+
+use common::{write_snapshot, Packed};
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use ekvsnap_runtime::adapters::{Adapter, AdapterSet, FinalizeContext, Record};
+use ekvsnap_runtime::adapters::AdapterSet;
 use ekvsnap_runtime::decode::{decode, DecodeConfig};
-use ekvsnap_runtime::keys::route;
 use ekvsnap_runtime::options::{AdapterOptions, SqsOptions};
-use ekvsnap_runtime::output::OutputTree;
 use ekvsnap_runtime::snapshot::input::InputSource;
-use ekvsnap_runtime::snapshot::writer::{SnapshotWriter, WriterFraming};
-use ekvsnap_runtime::spill::{MemoryBudget, Scratch, SpillContext};
 use ekvsnap_runtime::sqs::SqsAdapter;
-use ekvsnap_runtime::warnings::Warnings;
 
 const MESSAGES: u64 = 50_000;
 const QUEUES: u64 = 4;
@@ -56,19 +52,8 @@ fn records() -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 fn bench_adapter(c: &mut Criterion) {
-    let records = records();
-    let bytes: usize = records.iter().map(|(k, v)| k.len() + v.len()).sum();
-    // One contiguous buffer, as the snapshot reader hands records over (100,000 separate
-    // allocations kept alive would fragment the heap the adapter allocates in).
-    let mut buffer = Vec::with_capacity(bytes);
-    let mut spans = Vec::with_capacity(records.len());
-    for (key, value) in &records {
-        let start = buffer.len();
-        buffer.extend_from_slice(key);
-        buffer.extend_from_slice(value);
-        spans.push((start, start + key.len(), buffer.len()));
-    }
-    drop(records);
+    let packed = Packed::new(records());
+    let bytes = packed.bytes;
     let mut group = c.benchmark_group("sqs_adapter");
     group.sample_size(10);
     group.throughput(Throughput::Elements(MESSAGES));
@@ -76,30 +61,9 @@ fn bench_adapter(c: &mut Criterion) {
         b.iter_batched(
             || tempfile::tempdir().expect("tempdir"),
             |dir| {
-                let out = dir.path().join("out");
-                let tree = OutputTree::prepare(&out, false).expect("output");
-                let scratch = Scratch::new_in(dir.path(), &out).expect("scratch");
-                let spill = SpillContext::new(MemoryBudget::new(256 << 20), scratch);
-                let mut adapter = SqsAdapter::new(SqsOptions::default(), spill);
-                for &(start, split, end) in &spans {
-                    let (key, value) = (&buffer[start..split], &buffer[split..end]);
-                    let family = route(key).expect("routes");
-                    let record = Record {
-                        user_key: key,
-                        body: value,
-                        commit_ts: 1,
-                        expire_at: 0,
-                    };
-                    adapter.handle(family, &record).expect("handle");
-                }
-                let mut warnings = Warnings::default();
-                adapter
-                    .finalize(&mut FinalizeContext {
-                        tree: &tree,
-                        warnings: &mut warnings,
-                    })
-                    .expect("finalize");
-                black_box(warnings.total());
+                packed.handle_and_finalize(dir.path(), |spill| {
+                    SqsAdapter::new(SqsOptions::default(), spill)
+                });
                 dir
             },
             BatchSize::PerIteration,
@@ -107,22 +71,6 @@ fn bench_adapter(c: &mut Criterion) {
     });
     group.finish();
     eprintln!("sqs_adapter input: {MESSAGES} messages, {bytes} bytes of keys and values");
-}
-
-fn write_snapshot(path: &Path, records: &[(Vec<u8>, Vec<u8>)]) -> u64 {
-    let file = std::fs::File::create(path).expect("create");
-    let mut w = SnapshotWriter::new(
-        std::io::BufWriter::new(file),
-        WriterFraming::NodeV1 { ceiling_ms: 1 },
-        10,
-    )
-    .expect("header");
-    for (key, value) in records {
-        w.put_mvcc(key, 5, false, 0, value).expect("write");
-    }
-    let bytes = w.bytes_written();
-    w.finish().expect("finish");
-    bytes
 }
 
 fn bench_decode(c: &mut Criterion) {
